@@ -1,0 +1,28 @@
+# Two commands on a fresh machine: `make run` (materialize the main job) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test dev bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) run.py
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+dev: $(STAMP)
+	mkdir -p .data/dagster_home
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.data/dagster_home} $(VENV)/bin/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf .data

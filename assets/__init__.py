@@ -1,0 +1,1 @@
+"""Dagster assets, one module per stage of the cookbook; checks beside their assets."""

@@ -1,0 +1,1 @@
+"""Sensors: new postings landing, expiry, automation (see the sensors issue)."""
