@@ -2,7 +2,9 @@
 
 Paths and the size profile come from environment variables with defaults under `./.data/`:
 JOBSEARCH_HOME (root, default ./.data), JOBSEARCH_WAREHOUSE, JOBSEARCH_LANCEDB, JOBSEARCH_MODELS,
-JOBSEARCH_LANDING, JOBSEARCH_PROFILE (tiny | embedded | gpu) and JOBSEARCH_DEVICE (auto | cpu | cuda).
+JOBSEARCH_LANDING, JOBSEARCH_POLICIES, JOBSEARCH_PROFILE (tiny | embedded | gpu), JOBSEARCH_DEVICE
+(auto | cpu | cuda), and the LLM: JOBSEARCH_LLM_GENERATOR (transformers | vllm | none), JOBSEARCH_LLM_MODEL,
+JOBSEARCH_LLM_GRADER (rubric | transformers | vllm), JOBSEARCH_LLM_GRADER_MODEL.
 """
 
 from __future__ import annotations
@@ -12,18 +14,33 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets import corpus, corpus_checks, members, reference
-from resources import ComputeDevice, ModelStore, Scale, SourceFiles, VectorStore, Warehouse
+from jobsearch import POLICIES_DIR
+from jobsearch.llm import SMOLLM2
 
-ASSET_MODULES = [reference, corpus, members]
-CHECK_MODULES = [corpus_checks]
+from assets import corpus, corpus_checks, judge, members, policy, reference, synthetic
+from resources import LLM, ComputeDevice, ModelStore, PolicyFiles, Scale, SourceFiles, VectorStore, Warehouse
+from sensors import JOBS as SENSOR_JOBS
+from sensors import SENSORS
+
+ASSET_MODULES = [reference, corpus, members, policy, synthetic, judge]
+CHECK_MODULES = [corpus_checks, policy, synthetic, judge]
 
 corpus_job = dg.define_asset_job(
     "corpus_job",
     selection=dg.AssetSelection.groups("corpus"),
     description="Materialize the corpus group: reference data, raw and normalized postings, simulated members.",
 )
-MAIN_JOB = corpus_job
+labels_job = dg.define_asset_job(
+    "labels_job",
+    selection=dg.AssetSelection.groups("labels", "models"),
+    description="Policies, golden sets, synthetic queries and grades, and the judge (the corpus must exist).",
+)
+main_job = dg.define_asset_job(
+    "main_job",
+    selection=dg.AssetSelection.groups("corpus", "labels", "models"),
+    description="Everything, corpus to judge, on the configured profile.",
+)
+MAIN_JOB = main_job
 
 
 def build_resources(home: str | os.PathLike | None = None, profile: str | None = None) -> dict:
@@ -35,6 +52,15 @@ def build_resources(home: str | os.PathLike | None = None, profile: str | None =
         "sources": SourceFiles(landing_dir=os.getenv("JOBSEARCH_LANDING", str(root / "landing"))),
         "scale": Scale(profile=profile or os.getenv("JOBSEARCH_PROFILE", "embedded")),
         "device": ComputeDevice(device=os.getenv("JOBSEARCH_DEVICE", "auto")),
+        "policy_files": PolicyFiles(policies_dir=os.getenv("JOBSEARCH_POLICIES", str(POLICIES_DIR))),
+        "llm": LLM(
+            generator=os.getenv("JOBSEARCH_LLM_GENERATOR", "transformers"),
+            generator_model=os.getenv("JOBSEARCH_LLM_MODEL", SMOLLM2),
+            grader=os.getenv("JOBSEARCH_LLM_GRADER", "rubric"),
+            grader_model=os.getenv("JOBSEARCH_LLM_GRADER_MODEL", SMOLLM2),
+            cache_dir=str(root / "models" / "llm"),
+            device=os.getenv("JOBSEARCH_DEVICE", "auto"),
+        ),
     }
 
 
@@ -44,6 +70,7 @@ all_checks = dg.load_asset_checks_from_modules(CHECK_MODULES)
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
-    jobs=[corpus_job],
+    jobs=[corpus_job, labels_job, main_job, *SENSOR_JOBS],
+    sensors=SENSORS,
     resources=build_resources(),
 )

@@ -17,18 +17,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profile", default=os.getenv("JOBSEARCH_PROFILE", "embedded"))
     parser.add_argument("--home", default=os.getenv("JOBSEARCH_HOME", "./.data"))
+    parser.add_argument("--job", default="main_job", help="main_job (everything), corpus_job or labels_job")
     args = parser.parse_args(argv)
 
     home = Path(args.home).resolve()
     os.environ.setdefault("DAGSTER_HOME", str(home / "dagster_home"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    dagster_home = Path(os.environ["DAGSTER_HOME"])
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    if not (dagster_home / "dagster.yaml").exists():
+        (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
 
     import dagster as dg
 
     import definitions
 
     resources = definitions.build_resources(home, args.profile)
-    job = definitions.MAIN_JOB
+    job = next(j for j in definitions.defs.jobs if j.name == args.job)
     selection = job.selection.resolve(definitions.defs.resolve_asset_graph())
     started = time.perf_counter()
     result = dg.materialize(

@@ -7,6 +7,7 @@ file, the line and the field when anything is off, so a PM who breaks the file l
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -71,6 +72,7 @@ class Policy(BaseModel):
     model_config = ConfigDict(extra="allow")
     name: Literal["job_search", "people_search"]
     version: int | str
+    query_date: date | None = None  # the "today" of graded queries (recency is measured against it)
     scale: list[ScaleEntry]
     dimensions: list[Dimension]
     hard_constraints: list[HardConstraint] = Field(default_factory=list)

@@ -9,17 +9,7 @@ import duckdb
 import pytest
 
 import definitions
-from resources import SourceFiles
-
-
-def _materialize(tmp_path, instance, **overrides):
-    resources = definitions.build_resources(tmp_path / "data", "tiny")
-    resources.update(overrides)
-    result = dg.materialize(
-        [*definitions.all_assets, *definitions.all_checks],
-        resources=resources, instance=instance, raise_on_error=False,
-    )
-    return result, resources
+from resources import Scale, SourceFiles
 
 
 def _materialized(result) -> set[str]:
@@ -31,11 +21,8 @@ def _checks(result) -> dict[str, dg.AssetCheckEvaluation]:
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory, dagster_home):
-    tmp_path = tmp_path_factory.mktemp("corpus")
-    with dg.DagsterInstance.get() as instance:
-        result, resources = _materialize(tmp_path, instance)
-    return result, resources
+def tiny_run(corpus_run):
+    return corpus_run
 
 
 def test_corpus_group_materializes_and_every_check_passes(tiny_run):
@@ -66,7 +53,7 @@ def test_tables_hold_what_metadata_says(tiny_run):
     assert rows_in == raw + rejected
     assert postings == raw
     assert generated > 0  # the 2023 structured rows have no description
-    assert members == 300 and edges > 1000
+    assert members == 5000 and edges >= 50_000
     by_key = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
               for e in result.get_asset_materialization_events()}
     assert by_key["postings"]["dagster/row_count"].value == postings
@@ -88,8 +75,12 @@ def test_planted_bad_batch_is_quarantined_and_blocks_downstream(tmp_path, instan
             writer.writerow([99100000 + i, "Welder", "Acme", "Atlantis Undersea Colony", "", "", ""])
     resources = definitions.build_resources(tmp_path / "data", "tiny")
     resources["sources"] = SourceFiles(landing_dir=str(landing))
+    resources["scale"] = Scale(profile="tiny", linkedin_2024_limit=80, linkedin_2024_remote_limit=20,
+                               glassdoor_limit=60, linkedin_2023_limit=400, members=300, connections=3000,
+                               sessions=300)
     result = dg.materialize([*definitions.all_assets, *definitions.all_checks], resources=resources,
-                            instance=instance, raise_on_error=False)
+                            instance=instance, raise_on_error=False,
+                            selection=dg.AssetSelection.groups("corpus"))
     with duckdb.connect(resources["warehouse"].path, read_only=True) as con:
         rejects = con.execute(
             "SELECT source_file, source_row, field, reason FROM posting_rejects WHERE source = 'landing:bad_batch.csv' "

@@ -1,0 +1,169 @@
+"""The judge: a cross-encoder with a 5-grade head, trained on synthetic grades plus golden train pairs."""
+
+
+import dagster as dg
+from dagster import AssetExecutionContext
+import numpy as np
+import pandas as pd
+
+from assets.metadata import md_table
+from assets.plots import confusion_plot, line_plot
+from assets.synthetic import load_job_policy, query_date
+from jobsearch.cross_encoder import (
+    MINILM, CrossEncoderConfig, expected_grade, TrainConfig, build_model, checkpoint_config, parameter_count, predict_proba,
+    throughput, train_cross_encoder,
+)
+from jobsearch.checkpoints import Checkpoint
+from jobsearch.metrics import agreement, confusion
+from jobsearch.policy import file_sha256
+from jobsearch.synthetic import posting_text
+from resources import ComputeDevice, ModelStore, PolicyFiles, Scale, Warehouse
+
+GROUP = "models"
+GOLDEN_WEIGHT = 3.0      # a human-graded pair counts as much as three synthetic ones
+GOLDEN_LABEL_SMOOTHING = 0.1
+
+
+class JudgeConfig(dg.Config):
+    base: str = MINILM  # "all-minilm-l6-v2" (shipped in a PyPI package), a local folder, or a hub id
+    learning_rate: float = 2e-4
+    batch_size: int = 32
+    description_chars: int = 60  # how much description follows the posting's key facts
+    held_out_pairs: int = 600
+
+
+def judge_inputs(pairs: pd.DataFrame, postings_by_id: pd.DataFrame, as_of,
+                 description_chars: int = 60) -> tuple[list[str], list[str]]:
+    records = postings_by_id.loc[pairs["posting_id"]].to_dict("records")
+    return pairs["query"].tolist(), [posting_text(p, as_of, description_chars) for p in records]
+
+
+def predicted_grades(probabilities: np.ndarray) -> np.ndarray:
+    """The ordinal decision: the expected grade, rounded (what minimizes squared grade error, which
+    is what QWK weighs), rather than the most probable class."""
+    return np.rint(expected_grade(probabilities)).astype(int)
+
+
+def _smoothed_onehot(grades: np.ndarray) -> np.ndarray:
+    onehot = np.eye(5)[grades]
+    return onehot * (1 - GOLDEN_LABEL_SMOOTHING) + GOLDEN_LABEL_SMOOTHING / 5
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pytorch"},
+    deps=["synthetic_grades", "golden_sets", "job_search_policy"],
+    automation_condition=dg.AutomationCondition.eager(),
+    description="The relevance judge: a cross-encoder (all-MiniLM-L6-v2 base by default; any local folder or "
+    "hub id by config) with a 5-grade head, fine-tuned with soft-label cross-entropy on the synthetic "
+    "grades plus the golden train split. Checkpoint in the model store with its metrics and the data "
+    "versions of the policy and golden set it learned from.",
+)
+def judge(context: AssetExecutionContext, config: JudgeConfig, warehouse: Warehouse, model_store: ModelStore,
+          policy_files: PolicyFiles, scale: Scale, device: ComputeDevice) -> dg.MaterializeResult:
+    sizes = scale.sizes()
+    rng = np.random.default_rng(sizes.seed)
+    policy, policy_sha = load_job_policy(warehouse)
+    as_of = query_date(policy)
+    postings = warehouse.read_table("postings").set_index("posting_id", drop=False)
+    grades = warehouse.read_table("synthetic_grades")
+    golden = warehouse.read_table("golden_job_search")
+
+    # held-out synthetic queries (whole queries) measure agreement with the grader the judge learned from
+    query_ids = grades["query_id"].unique()
+    held_queries = set(rng.choice(query_ids, size=max(1, len(query_ids) // 10), replace=False))
+    held = grades[grades["query_id"].isin(held_queries)].head(config.held_out_pairs)
+    train_pool = grades[~grades["query_id"].isin(held_queries)]
+    train_synth = train_pool.sample(n=min(sizes.judge_train_pairs, len(train_pool)), random_state=sizes.seed)
+    golden_train = golden[golden["split"] == "train"]
+    golden_test = golden[golden["split"] == "test"]
+
+    q_s, i_s = judge_inputs(train_synth, postings, as_of, config.description_chars)
+    q_g, i_g = judge_inputs(golden_train, postings, as_of, config.description_chars)
+    targets = np.concatenate([np.stack(train_synth["probs"].map(np.asarray).to_numpy()),
+                              _smoothed_onehot(golden_train["grade"].to_numpy())])
+    weights = np.concatenate([np.ones(len(q_s)), np.full(len(q_g), GOLDEN_WEIGHT)])
+
+    ce_config = CrossEncoderConfig(base=config.base, num_layers=sizes.judge_layers, max_length=sizes.judge_max_length)
+    model, tokenizer = build_model(ce_config)
+    run_device = device.resolve()
+    context.log.info(f"training judge on {len(q_s)} synthetic + {len(q_g)} golden pairs on {run_device}")
+    result = train_cross_encoder(
+        model, tokenizer, q_s + q_g, i_s + i_g, targets, ce_config,
+        TrainConfig(epochs=sizes.judge_epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
+                    seed=sizes.seed),
+        weights=weights, log=context.log.info, device=run_device,
+    )
+
+    q_t, i_t = judge_inputs(golden_test, postings, as_of, config.description_chars)
+    test_probs = predict_proba(model, tokenizer, q_t, i_t, ce_config.max_length, device=run_device)
+    golden_scores = agreement(golden_test["grade"].to_numpy(), predicted_grades(test_probs))
+    q_h, i_h = judge_inputs(held, postings, as_of, config.description_chars)
+    held_probs = predict_proba(model, tokenizer, q_h, i_h, ce_config.max_length, device=run_device)
+    grader_scores = agreement(held["grade"].to_numpy(), predicted_grades(held_probs))
+    pairs_per_second = throughput(model, tokenizer, (q_t * 3)[:256], (i_t * 3)[:256], ce_config.max_length,
+                                  device=run_device)
+    params = parameter_count(model)
+
+    data_versions = {
+        "job_search_policy": policy_sha,
+        "job_search_golden": file_sha256(policy_files.golden("job_search")),
+        "people_search_golden": file_sha256(policy_files.golden("people_search")),
+    }
+    metrics = {
+        "golden_test_qwk": golden_scores["qwk"], "golden_test_accuracy": golden_scores["accuracy"],
+        "golden_test_within_one": golden_scores["within_one"], "golden_test_pairs": golden_scores["pairs"],
+        "grader_heldout_qwk": grader_scores["qwk"], "grader_heldout_accuracy": grader_scores["accuracy"],
+        "pairs_per_second": round(pairs_per_second, 1), "parameters": params,
+        "train_pairs": len(q_s) + len(q_g), "train_seconds": round(result.seconds, 1),
+        "final_loss": round(float(np.mean(result.losses[-20:])), 4),
+    }
+    version = model_store.store().save("judge", Checkpoint(
+        weights=model.state_dict(), config=checkpoint_config(model, ce_config), metrics=metrics,
+        data_versions=data_versions, step=result.steps,
+    ))
+    grader = grades["grader"].iloc[0] if len(grades) else "none"
+    return dg.MaterializeResult(
+        metadata={
+            **{k: v for k, v in metrics.items()},
+            "checkpoint_version": version,
+            "base": config.base,
+            "layers": model.config.num_hidden_layers,
+            "description_chars": config.description_chars,
+            "max_length": ce_config.max_length,
+            "learned_from_grader": grader,
+            "data_versions": dg.MetadataValue.json(data_versions),
+            "comparison": md_table(pd.DataFrame([
+                {"reference": "golden test (human)", **golden_scores},
+                {"reference": f"held-out synthetic ({grader})", **grader_scores},
+            ])),
+            "golden_test_confusion": confusion_plot(confusion(golden_test["grade"].to_numpy(), predicted_grades(test_probs)),
+                                                    f"judge vs golden test (QWK {golden_scores['qwk']})"),
+            "training_loss": line_plot({"loss": _smooth(result.losses)}, "judge training loss", "step", "loss"),
+        }
+    )
+
+
+def _smooth(values: list[float], window: int = 10) -> list[float]:
+    if len(values) < window:
+        return values
+    return list(np.convolve(values, np.ones(window) / window, mode="valid"))
+
+
+@dg.asset_check(asset="judge", blocking=True,
+                description="The judge agrees with the golden test split (QWK at least the profile's "
+                "min_judge_qwk) and reports how it compares with the grader it learned from.")
+def judge_quality(model_store: ModelStore, scale: Scale, warehouse: Warehouse) -> dg.AssetCheckResult:
+    checkpoint = model_store.store().load("judge")
+    metrics = checkpoint.metrics
+    minimum = scale.sizes().min_judge_qwk
+    grades = warehouse.query("SELECT count(*) AS n FROM synthetic_grades")["n"].iloc[0]
+    passed = metrics["golden_test_qwk"] >= minimum and grades > 0
+    return dg.AssetCheckResult(
+        passed=bool(passed),
+        description=(f"judge QWK {metrics['golden_test_qwk']} on {metrics['golden_test_pairs']} golden test pairs "
+                     f"({'>=' if passed else '<'} {minimum}); held-out agreement with its grader QWK "
+                     f"{metrics['grader_heldout_qwk']}"),
+        metadata={"golden_test_qwk": metrics["golden_test_qwk"], "min_judge_qwk": minimum,
+                  "grader_heldout_qwk": metrics["grader_heldout_qwk"]},
+    )

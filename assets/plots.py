@@ -1,0 +1,56 @@
+"""Plots as metadata: PNGs embedded in markdown so the Dagster UI shows them with the run."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import dagster as dg
+import numpy as np
+
+LABELS = ["0 Irrelevant", "1 Poor", "2 Fair", "3 Good", "4 Excellent"]
+
+
+def _png(fig) -> dg.MetadataValue:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    return dg.MetadataValue.md(f"![plot](data:image/png;base64,{encoded})")
+
+
+def confusion_plot(matrix: np.ndarray, title: str) -> dg.MetadataValue:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.8, 4.2))
+    ax.imshow(matrix, cmap="Blues")
+    for (i, j), value in np.ndenumerate(matrix):
+        ax.text(j, i, str(value), ha="center", va="center", color="black" if value < matrix.max() / 2 else "white")
+    ax.set_xticks(range(5), [label.split()[0] for label in LABELS])
+    ax.set_yticks(range(5), LABELS)
+    ax.set_xlabel("predicted grade")
+    ax.set_ylabel("golden grade")
+    ax.set_title(title, fontsize=9)
+    return _png(fig)
+
+
+def line_plot(series: dict[str, list[float]], title: str, xlabel: str, ylabel: str) -> dg.MetadataValue:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    for name, values in series.items():
+        ax.plot(range(1, len(values) + 1), values, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    if len(series) > 1:
+        ax.legend(fontsize=8)
+    return _png(fig)

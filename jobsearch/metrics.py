@@ -1,0 +1,64 @@
+"""Agreement and ranking metrics: quadratic weighted kappa, accuracy, within-one, NDCG, MRR."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+N_GRADES = 5
+
+
+def confusion(truth: Sequence[int], predicted: Sequence[int], n: int = N_GRADES) -> np.ndarray:
+    """Rows are the truth, columns the prediction."""
+    matrix = np.zeros((n, n), dtype=np.int64)
+    for t, p in zip(truth, predicted):
+        matrix[int(t), int(p)] += 1
+    return matrix
+
+
+def quadratic_weighted_kappa(truth: Sequence[int], predicted: Sequence[int], n: int = N_GRADES) -> float:
+    """Cohen's kappa with quadratic weights (1 = perfect agreement, 0 = chance, < 0 = worse than chance)."""
+    observed = confusion(truth, predicted, n).astype(np.float64)
+    total = observed.sum()
+    if total == 0:
+        return float("nan")
+    grades = np.arange(n)
+    weights = (grades[:, None] - grades[None, :]) ** 2 / (n - 1) ** 2
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / total
+    denominator = (weights * expected).sum()
+    if denominator == 0:
+        return 1.0 if (weights * observed).sum() == 0 else 0.0
+    return float(1.0 - (weights * observed).sum() / denominator)
+
+
+def agreement(truth: Sequence[int], predicted: Sequence[int]) -> dict[str, float]:
+    t, p = np.asarray(truth, dtype=int), np.asarray(predicted, dtype=int)
+    return {
+        "qwk": round(quadratic_weighted_kappa(t, p), 4),
+        "accuracy": round(float((t == p).mean()), 4) if len(t) else float("nan"),
+        "within_one": round(float((np.abs(t - p) <= 1).mean()), 4) if len(t) else float("nan"),
+        "pairs": int(len(t)),
+    }
+
+
+def dcg(gains: Sequence[float], k: int) -> float:
+    gains = np.asarray(gains, dtype=np.float64)[:k]
+    return float(((2.0 ** gains - 1.0) / np.log2(np.arange(2, len(gains) + 2))).sum())
+
+
+def ndcg_at_k(scores: Sequence[float], grades: Sequence[float], k: int = 10) -> float:
+    """NDCG@k of the ranking given by `scores` (descending) with graded relevance `grades`."""
+    order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
+    ranked = np.asarray(grades, dtype=np.float64)[order]
+    ideal = dcg(sorted(grades, reverse=True), k)
+    return dcg(ranked, k) / ideal if ideal > 0 else 0.0
+
+
+def mrr(scores: Sequence[float], grades: Sequence[float], relevant_at: float = 3) -> float:
+    """Reciprocal rank of the first item with grade >= relevant_at (0 when none)."""
+    order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
+    for rank, index in enumerate(order, start=1):
+        if grades[index] >= relevant_at:
+            return 1.0 / rank
+    return 0.0

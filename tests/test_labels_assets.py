@@ -1,0 +1,171 @@
+"""The policy & labels group and the judge, materialized for real on the tiny profile.
+
+Real transformers path (SmolLM2 rewrites queries), the rubric grader, the judge training loop;
+policies copied to a temp folder so the tests can edit them like a PM would.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import duckdb
+import numpy as np
+import pytest
+from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
+from dagster._core.definitions.observe import observe
+from dagster._core.loader import LoadingContextForTest
+
+import definitions
+from jobsearch import POLICIES_DIR
+from jobsearch.checkpoints import CheckpointStore
+from resources import LLM, PolicyFiles
+
+LABEL_GROUPS = dg.AssetSelection.groups("labels", "models")
+
+
+def _resources(corpus_run, policies_dir, llm_cache):
+    _, resources = corpus_run
+    resources = dict(resources)
+    resources["policy_files"] = PolicyFiles(policies_dir=str(policies_dir))
+    resources["llm"] = LLM(cache_dir=str(llm_cache), device="cpu")
+    return resources
+
+
+def _run(resources, instance, selection=LABEL_GROUPS):
+    return dg.materialize([*definitions.all_assets, *definitions.all_checks], resources=resources,
+                          instance=instance, selection=selection, raise_on_error=False)
+
+
+def _checks(result) -> dict[str, dg.AssetCheckEvaluation]:
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def _materialized(result) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+@pytest.fixture(scope="module")
+def policies_dir(tmp_path_factory):
+    target = tmp_path_factory.mktemp("policies") / "policies"
+    shutil.copytree(POLICIES_DIR, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def labels_run(corpus_run, policies_dir, llm_cache):
+    resources = _resources(corpus_run, policies_dir, llm_cache)
+    file_sources = [a for a in definitions.all_assets if not hasattr(a, "keys")]
+    with dg.DagsterInstance.get() as instance:
+        # observe the files first, as the sensor does, so the run records which versions it used
+        observe(file_sources, instance=instance, resources={"policy_files": resources["policy_files"]})
+        result = _run(resources, instance)
+    return result, resources
+
+
+def test_labels_and_judge_materialize_with_passing_checks(labels_run):
+    result, resources = labels_run
+    assert result.success
+    assert {"job_search_policy", "people_search_policy", "golden_sets", "synthetic_queries", "synthetic_grades",
+            "judge"} <= _materialized(result)
+    failed = {name: e.description for name, e in _checks(result).items() if not e.passed}
+    assert failed == {}
+    assert {"job_search_policy_valid", "people_search_policy_valid", "golden_sets_valid", "judge_quality"} <= set(_checks(result))
+
+
+def test_synthetic_queries_grades_and_judge_outputs(labels_run):
+    result, resources = labels_run
+    with duckdb.connect(resources["warehouse"].path, read_only=True) as con:
+        queries = con.execute("SELECT query_type, generator, llm_rewrite_tried FROM synthetic_queries").df()
+        grades = con.execute("SELECT probs, grade, candidate_kind, grader FROM synthetic_grades").df()
+    assert len(queries) >= 20 and queries["query_type"].nunique() >= 8
+    assert queries["llm_rewrite_tried"].sum() == 4  # the tiny profile sends 4 seeds through SmolLM2
+    probs = np.stack(grades["probs"].map(np.asarray).to_numpy())
+    assert probs.shape[1] == 5 and np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+    assert set(grades["candidate_kind"]) == {"source", "lexical", "random"}
+    assert (grades["grader"] == "rubric").all()
+    meta = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
+            for e in result.get_asset_materialization_events()}
+    assert 0.0 < meta["synthetic_grades"]["golden_test_qwk"].value <= 1.0
+    checkpoint = CheckpointStore(resources["model_store"].root).load("judge")
+    assert checkpoint.config["hf_overrides"]["num_hidden_layers"] == 1
+    assert set(checkpoint.data_versions) == {"job_search_policy", "job_search_golden", "people_search_golden"}
+    assert checkpoint.metrics["golden_test_pairs"] > 100
+    assert checkpoint.metrics["parameters"] > 1_000_000 and checkpoint.metrics["pairs_per_second"] > 0
+
+
+def test_editing_a_policy_changes_its_data_version_and_marks_downstream_stale(labels_run, policies_dir):
+    _, resources = labels_run
+    key = dg.AssetKey("job_search_policy_file")
+    sources = [a for a in definitions.all_assets if key in (a.keys if hasattr(a, "keys") else {a.key})]
+    assert len(sources) == 1
+    with dg.DagsterInstance.get() as instance:
+        observe(sources, instance=instance, resources={"policy_files": resources["policy_files"]})
+        graph = definitions.defs.resolve_asset_graph()
+        resolver = CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance))
+        before = resolver.get_current_data_version(key)
+        assert resolver.get_status(dg.AssetKey("judge")) == StaleStatus.FRESH
+
+        path = policies_dir / "job_search.md"
+        path.write_text(path.read_text().replace("version: 1\n", "version: 2\n", 1))
+        observe(sources, instance=instance, resources={"policy_files": resources["policy_files"]})
+        resolver = CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance))
+        after = resolver.get_current_data_version(key)
+        assert after.value != before.value and len(after.value) == 64
+        assert resolver.get_status(dg.AssetKey("job_search_policy")) == StaleStatus.STALE
+        assert "job_search_policy_file" in str(resolver.get_stale_causes(dg.AssetKey("job_search_policy")))
+
+        # recomputing the policy (eager automation does this in a deployment) gives it the new
+        # content hash as data version, which makes the next layer stale, and so on down the graph
+        result = _run(resources, instance, dg.AssetSelection.assets("job_search_policy"))
+        assert result.success
+        resolver = CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance))
+        assert resolver.get_current_data_version(dg.AssetKey("job_search_policy")).value == after.value
+        assert resolver.get_status(dg.AssetKey("job_search_policy")) == StaleStatus.FRESH
+        for downstream in ("synthetic_grades", "judge"):
+            assert resolver.get_status(dg.AssetKey(downstream)) == StaleStatus.STALE, downstream
+
+
+def test_policy_sensor_requests_an_observation_only_when_a_file_changes(policies_dir):
+    from sensors.policy_files import policy_files_sensor
+
+    files = PolicyFiles(policies_dir=str(policies_dir))
+    first = policy_files_sensor(dg.build_sensor_context(resources={"policy_files": files}))
+    assert len(first.run_requests) == 1 and len(first.run_requests[0].asset_selection) == 4
+    unchanged = policy_files_sensor(dg.build_sensor_context(cursor=first.cursor, resources={"policy_files": files}))
+    assert isinstance(unchanged, dg.SkipReason)
+    path = policies_dir / "people_search.md"
+    path.write_text(path.read_text() + "\n<!-- annotator note -->\n")
+    edited = policy_files_sensor(dg.build_sensor_context(cursor=first.cursor, resources={"policy_files": files}))
+    assert [k.to_user_string() for k in edited.run_requests[0].asset_selection] == ["people_search_policy_file"]
+
+
+def test_malformed_policy_fails_its_blocking_check_and_stops_downstream(corpus_run, llm_cache, tmp_path):
+    broken = tmp_path / "policies"
+    shutil.copytree(POLICIES_DIR, broken)
+    path = broken / "job_search.md"
+    path.write_text(path.read_text().replace("    weight: 0.35", "    weight: 0.95", 1))
+    resources = _resources(corpus_run, broken, llm_cache)
+    with dg.DagsterInstance.get() as instance:
+        result = _run(resources, instance, dg.AssetSelection.assets("job_search_policy", "synthetic_grades", "judge"))
+    check = _checks(result)["job_search_policy_valid"]
+    assert not check.passed
+    assert "job_search.md" in check.description and "field 'dimensions'" in check.description
+    assert "weights must sum to 1.0" in check.description
+    assert _materialized(result) == {"job_search_policy"}
+
+
+def test_golden_pair_with_unknown_id_fails_its_check(corpus_run, llm_cache, tmp_path):
+    edited = tmp_path / "policies"
+    shutil.copytree(POLICIES_DIR, edited)
+    golden = edited / "golden" / "job_search.csv"
+    lines = golden.read_text().splitlines()
+    lines.append("jsq-999,nurse jobs in Atlantis,li-999999999,3,made up,ann-01,2026-11-20")
+    golden.write_text("\n".join(lines) + "\n")
+    resources = _resources(corpus_run, edited, llm_cache)
+    with dg.DagsterInstance.get() as instance:
+        result = _run(resources, instance, dg.AssetSelection.assets("golden_sets", "synthetic_grades"))
+    check = _checks(result)["golden_sets_valid"]
+    assert not check.passed
+    assert f"job_search.csv:{len(lines) - 1}: posting_id: li-999999999 is not in the corpus" in check.description
+    assert "synthetic_grades" not in _materialized(result)
