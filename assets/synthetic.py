@@ -21,7 +21,7 @@ from jobsearch.query_parser import QueryParser
 from jobsearch.rubric import GradeContext, RubricGrader
 from jobsearch.skills import skill_lexicon
 from jobsearch.synthetic import (
-    accept_rewrite, candidate_pairs, grading_prompt, posting_text, rewrite_prompt, seed_queries,
+    accept_rewrite, candidate_pairs, plausible_query, grading_prompt, posting_text, rewrite_prompt, seed_queries,
 )
 from jobsearch.taxonomy import Occupations
 from resources import LLM, Scale, SourceFiles, Warehouse
@@ -87,8 +87,8 @@ def synthetic_queries(context: AssetExecutionContext, warehouse: Warehouse, llm:
         rewrites = model.generate([rewrite_prompt(t) for t in frame.loc[chosen, "seed_text"]], max_tokens=32,
                                   temperature=0.7)
         for index, text in zip(chosen, rewrites):
-            words = len(text.split())
-            if 2 <= words <= 30 and accept_rewrite(parser.parse(frame.at[index, "seed_text"]), parser.parse(text)):
+            seed_text = frame.at[index, "seed_text"]
+            if plausible_query(text, seed_text) and accept_rewrite(parser.parse(seed_text), parser.parse(text)):
                 frame.at[index, "query"] = text
                 frame.at[index, "generator"] = model.name
                 accepted += 1

@@ -191,6 +191,15 @@ def grading_prompt(rubric_text: str, query: str, item_text: str) -> str:
     )
 
 
+_META = re.compile(r"here is|here's|rewrit|search query|job search:|\bquery\b|\bsure\b|assistant|:|\bi am\b|\bi'm\b", re.I)
+
+
+def plausible_query(text: str, seed: str) -> bool:
+    """A rewrite that reads like a typed search: short, no chat chatter, not the seed verbatim."""
+    words = text.split()
+    return 2 <= len(words) <= 30 and not _META.search(text) and text.strip().lower() != seed.strip().lower()
+
+
 def accept_rewrite(seed_intent, rewrite_intent) -> bool:
     """A rewrite is kept only if it states the same constraints as its seed."""
     def key(i):

@@ -53,3 +53,14 @@ def test_candidate_pairs_mix_source_lexical_random():
     assert pairs.iloc[0]["candidate_kind"] == "source" and pairs.iloc[0]["posting_id"] == "li-0"
     assert not pairs.duplicated(["query_id", "posting_id"]).any()
     assert set(pairs["candidate_kind"]) <= {"source", "lexical", "random"} and len(pairs) <= 6
+
+
+def test_llm_chatter_is_not_a_query():
+    from jobsearch.synthetic import plausible_query
+
+    seed = "sales associate jobs"
+    assert plausible_query("retail sales associate openings near me", seed)
+    assert not plausible_query("Here is a rewritten job search for a sales associate", seed)
+    assert not plausible_query("Sales Associate Job Search: re-writing this job search", seed)
+    assert not plausible_query("sales associate jobs", seed)  # the seed verbatim is not a rewrite
+    assert not plausible_query("jobs", seed)
