@@ -191,7 +191,7 @@ def grading_prompt(rubric_text: str, query: str, item_text: str) -> str:
     )
 
 
-_META = re.compile(r"here is|here's|rewrit|search query|job search:|\bquery\b|\bsure\b|assistant|:|\bi am\b|\bi'm\b", re.I)
+_META = re.compile(r"here is|here's|rewrit|search query|job search:|\bquery\b|\bsure\b|assistant|:|\[|\bi am\b|\bi'm\b|\byou\b|\byour\b|recommend", re.I)
 
 
 def plausible_query(text: str, seed: str) -> bool:

@@ -64,3 +64,4 @@ def test_llm_chatter_is_not_a_query():
     assert not plausible_query("Sales Associate Job Search: re-writing this job search", seed)
     assert not plausible_query("sales associate jobs", seed)  # the seed verbatim is not a rewrite
     assert not plausible_query("jobs", seed)
+    assert not plausible_query("To find the perfect internship, I recommend you visit [insert image]", seed)
