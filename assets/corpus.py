@@ -6,13 +6,11 @@ import dagster as dg
 import pandas as pd
 
 from assets.metadata import md_table, preview, share
+from assets.reference import reference_models
 from jobsearch import REPO_ROOT
-from jobsearch.geo import Gazetteer
 from jobsearch.ingest import default_sources, ingest_postings
 from jobsearch.normalize import normalize_postings
 from jobsearch.schemas import RawPosting, Reject
-from jobsearch.skills import skill_lexicon
-from jobsearch.taxonomy import Occupations
 from resources import Scale, SourceFiles, Warehouse
 
 GROUP = "corpus"
@@ -91,12 +89,7 @@ def ingest(warehouse: Warehouse, sources: SourceFiles, scale: Scale):
 )
 def postings(warehouse: Warehouse, sources: SourceFiles) -> dg.MaterializeResult:
     raw = warehouse.read_table("raw_postings")
-    # the gazetteer and taxonomy are rebuilt from the same shipped files the `geo` and `occupations`
-    # assets read (their indexes need columns the warehouse tables do not keep, such as zip lists)
-    gazetteer = Gazetteer.from_dir(sources.data_path / "geo")
-    occupations = Occupations.from_dir(sources.data_path)
-    tech = occupations.tech_skills
-    lexicon = skill_lexicon(tech.loc[tech["hot"], "skill"].unique())
+    gazetteer, occupations, lexicon = reference_models(str(sources.data_path))
     frame = normalize_postings(raw, gazetteer.resolve_many, occupations.match_titles, lexicon)
     warehouse.write_table("postings", frame)
 

@@ -13,17 +13,15 @@ import pandas as pd
 
 from assets.metadata import md_table, preview
 from assets.plots import confusion_plot
-from jobsearch.geo import Gazetteer
+from assets.reference import reference_models
 from jobsearch.lexical import BM25Index
 from jobsearch.metrics import agreement, confusion
 from jobsearch.policy import Policy
 from jobsearch.query_parser import QueryParser
 from jobsearch.rubric import GradeContext, RubricGrader
-from jobsearch.skills import skill_lexicon
 from jobsearch.synthetic import (
     accept_rewrite, candidate_pairs, plausible_query, grading_prompt, posting_text, rewrite_prompt, seed_queries,
 )
-from jobsearch.taxonomy import Occupations
 from resources import LLM, Scale, SourceFiles, Warehouse
 
 GROUP = "labels"
@@ -31,11 +29,8 @@ GROUP = "labels"
 
 @lru_cache(maxsize=2)
 def query_parser(data_dir: str) -> QueryParser:
-    """The parser needs the gazetteer and taxonomy (~4 s to build): built once per process."""
-    occupations = Occupations.from_dir(data_dir)
-    tech = occupations.tech_skills
-    lexicon = skill_lexicon(tech.loc[tech["hot"], "skill"].unique())
-    return QueryParser(Gazetteer.from_dir(f"{data_dir}/geo"), occupations, lexicon)
+    gazetteer, occupations, lexicon = reference_models(data_dir)
+    return QueryParser(gazetteer, occupations, lexicon)
 
 
 def load_job_policy(warehouse: Warehouse) -> tuple[Policy, str]:
