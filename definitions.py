@@ -17,13 +17,15 @@ import dagster as dg
 from jobsearch import POLICIES_DIR
 from jobsearch.llm import SMOLLM2
 
-from assets import corpus, corpus_checks, judge, members, policy, reference, synthetic
+from assets import (
+    corpus, corpus_checks, judge, members, policy, ranking_eval, reference, student, summaries, synthetic, teachers,
+)
 from resources import LLM, ComputeDevice, ModelStore, PolicyFiles, Scale, SourceFiles, VectorStore, Warehouse
 from sensors import JOBS as SENSOR_JOBS
 from sensors import SENSORS
 
-ASSET_MODULES = [reference, corpus, members, policy, synthetic, judge]
-CHECK_MODULES = [corpus_checks, policy, synthetic, judge]
+ASSET_MODULES = [reference, corpus, members, policy, synthetic, judge, teachers, student, summaries, ranking_eval]
+CHECK_MODULES = [corpus_checks, policy, synthetic, judge, teachers, student, summaries, ranking_eval]
 
 corpus_job = dg.define_asset_job(
     "corpus_job",
@@ -33,12 +35,13 @@ corpus_job = dg.define_asset_job(
 labels_job = dg.define_asset_job(
     "labels_job",
     selection=dg.AssetSelection.groups("labels", "models"),
-    description="Policies, golden sets, synthetic queries and grades, and the judge (the corpus must exist).",
+    description="Policies, golden sets, synthetic queries and grades, the judge, teachers, student and ranking_eval "
+    "(the corpus must exist).",
 )
 main_job = dg.define_asset_job(
     "main_job",
     selection=dg.AssetSelection.groups("corpus", "labels", "models"),
-    description="Everything, corpus to judge, on the configured profile.",
+    description="Everything, corpus to ranking_eval, on the configured profile.",
 )
 MAIN_JOB = main_job
 

@@ -10,8 +10,8 @@ from assets.metadata import md_table
 from assets.plots import confusion_plot, line_plot
 from assets.synthetic import load_job_policy, query_date
 from jobsearch.cross_encoder import (
-    MINILM, CrossEncoderConfig, expected_grade, TrainConfig, build_model, checkpoint_config, parameter_count, predict_proba,
-    throughput, train_cross_encoder,
+    MINILM, CrossEncoderConfig, TrainConfig, build_model, checkpoint_config, expected_grade, parameter_count,
+    predict_proba, soft_label_objective, throughput, train_cross_encoder,
 )
 from jobsearch.checkpoints import Checkpoint
 from jobsearch.metrics import agreement, confusion
@@ -89,10 +89,10 @@ def judge(context: AssetExecutionContext, config: JudgeConfig, warehouse: Wareho
     run_device = device.resolve()
     context.log.info(f"training judge on {len(q_s)} synthetic + {len(q_g)} golden pairs on {run_device}")
     result = train_cross_encoder(
-        model, tokenizer, q_s + q_g, i_s + i_g, targets, ce_config,
+        model, tokenizer, q_s + q_g, i_s + i_g, soft_label_objective(targets, weights), ce_config,
         TrainConfig(epochs=sizes.judge_epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
                     seed=sizes.seed),
-        weights=weights, log=context.log.info, device=run_device,
+        log=context.log.info, device=run_device,
     )
 
     q_t, i_t = judge_inputs(golden_test, postings, as_of, config.description_chars)
@@ -119,7 +119,8 @@ def judge(context: AssetExecutionContext, config: JudgeConfig, warehouse: Wareho
         "final_loss": round(float(np.mean(result.losses[-20:])), 4),
     }
     version = model_store.store().save("judge", Checkpoint(
-        weights=model.state_dict(), config=checkpoint_config(model, ce_config), metrics=metrics,
+        weights=model.state_dict(), metrics=metrics,
+        config={**checkpoint_config(model, ce_config), "description_chars": config.description_chars},
         data_versions=data_versions, step=result.steps,
     ))
     grader = grades["grader"].iloc[0] if len(grades) else "none"

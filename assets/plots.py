@@ -21,13 +21,17 @@ def _png(fig) -> dg.MetadataValue:
     return dg.MetadataValue.md(f"![plot](data:image/png;base64,{encoded})")
 
 
-def confusion_plot(matrix: np.ndarray, title: str) -> dg.MetadataValue:
+def _figure(size: tuple[float, float]):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(4.8, 4.2))
+    return plt.subplots(figsize=size)
+
+
+def confusion_plot(matrix: np.ndarray, title: str) -> dg.MetadataValue:
+    fig, ax = _figure((4.8, 4.2))
     ax.imshow(matrix, cmap="Blues")
     for (i, j), value in np.ndenumerate(matrix):
         ax.text(j, i, str(value), ha="center", va="center", color="black" if value < matrix.max() / 2 else "white")
@@ -40,17 +44,22 @@ def confusion_plot(matrix: np.ndarray, title: str) -> dg.MetadataValue:
 
 
 def line_plot(series: dict[str, list[float]], title: str, xlabel: str, ylabel: str) -> dg.MetadataValue:
-    import matplotlib
+    return scatter_lines({name: (list(range(1, len(v) + 1)), v) for name, v in series.items()}, title, xlabel, ylabel,
+                         markers=False)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
-    for name, values in series.items():
-        ax.plot(range(1, len(values) + 1), values, label=name)
+def scatter_lines(series: dict[str, tuple[list[float], list[float]]], title: str, xlabel: str, ylabel: str,
+                  diagonal: bool = False, markers: bool = True) -> dg.MetadataValue:
+    """One line per series through (x, y) points; `diagonal` draws y = x (a calibration reference)."""
+    fig, ax = _figure((5.5, 3.2))
+    for name, (x, y) in series.items():
+        ax.plot(x, y, marker="o" if markers else None, markersize=3, label=name)
+    if diagonal:
+        top = max(max(max(x), max(y)) for x, y in series.values())
+        ax.plot([0, top], [0, top], linestyle="--", color="grey", linewidth=0.8, label="perfect calibration")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=9)
-    if len(series) > 1:
+    if len(series) > 1 or diagonal:
         ax.legend(fontsize=8)
     return _png(fig)

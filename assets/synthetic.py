@@ -33,6 +33,12 @@ def query_parser(data_dir: str) -> QueryParser:
     return QueryParser(gazetteer, occupations, lexicon)
 
 
+def posting_bm25(postings: pd.DataFrame) -> BM25Index:
+    """BM25 over title (twice, for weight) and the start of the description: mines candidates."""
+    return BM25Index.build((postings["title"] + " " + postings["title"] + " " +
+                            postings["description"].fillna("").str[:600]).tolist())
+
+
 def load_job_policy(warehouse: Warehouse) -> tuple[Policy, str]:
     row = warehouse.read_table("policy_job_search").iloc[0]
     if not row["ok"]:
@@ -127,8 +133,7 @@ def synthetic_grades(context: AssetExecutionContext, warehouse: Warehouse, llm: 
     golden = warehouse.read_table("golden_job_search")
     parser = query_parser(str(sources.data_path))
 
-    index = BM25Index.build((postings["title"] + " " + postings["title"] + " " +
-                             postings["description"].fillna("").str[:600]).tolist())
+    index = posting_bm25(postings)
     pairs = candidate_pairs(queries, postings, index.search, sizes.hard_negatives, sizes.random_negatives, sizes.seed)
     pairs = pairs.merge(queries[["query_id", "query", "query_type"]], on="query_id")
     context.log.info(f"grading {len(pairs)} pairs with {llm.grader_name()}")

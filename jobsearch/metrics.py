@@ -62,3 +62,28 @@ def mrr(scores: Sequence[float], grades: Sequence[float], relevant_at: float = 3
         if grades[index] >= relevant_at:
             return 1.0 / rank
     return 0.0
+
+
+def ranking_metrics(frame, score: str, grade: str, query: str = "query_id", k: int = 10,
+                    relevant_at: float = 3, by: str | None = None):
+    """Mean NDCG@k and MRR over queries of `frame` (one row per query-item pair), ranking each query's
+    items by `score` against graded relevance `grade`. Queries with no gain (every grade 0) are
+    skipped, as NDCG is undefined there. With `by`, also per value of that column (e.g. query type).
+    Returns a DataFrame: one row "all" (and one per group) with ndcg, mrr, queries."""
+    import pandas as pd
+
+    rows = []
+    for q, group in frame.groupby(query, sort=False):
+        grades = group[grade].to_numpy(dtype=np.float64)
+        if grades.max() <= 0:
+            continue
+        scores = group[score].to_numpy(dtype=np.float64)
+        rows.append({"query": q, "group": group[by].iloc[0] if by else "all",
+                     "ndcg": ndcg_at_k(scores, grades, k), "mrr": mrr(scores, grades, relevant_at)})
+    per_query = pd.DataFrame(rows, columns=["query", "group", "ndcg", "mrr"])
+    overall = pd.DataFrame([{"group": "all", "ndcg": per_query["ndcg"].mean(), "mrr": per_query["mrr"].mean(),
+                             "queries": len(per_query)}])
+    if by is None:
+        return overall
+    grouped = per_query.groupby("group").agg(ndcg=("ndcg", "mean"), mrr=("mrr", "mean"), queries=("query", "size")).reset_index()
+    return pd.concat([overall, grouped], ignore_index=True)

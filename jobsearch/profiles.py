@@ -32,6 +32,19 @@ class Sizes:
     judge_train_pairs: int
     judge_epochs: float
     min_judge_qwk: float
+    # teachers, distillation and the student (steps are optimizer steps of batch 32)
+    distill_candidates: int       # BM25 candidates per training query in the unlabeled distillation set
+    eval_candidates: int          # candidates per held-out query (ranked for NDCG@10)
+    teacher_layers: int           # the relevance teacher keeps this many of the judge's layers
+    teacher_steps: int
+    engagement_epochs: int
+    student_steps: int            # distillation of the unpruned student
+    prune_schedule: str           # "LAYERSxMLP > ..." from the teacher's shape down to the final student
+    prune_steps: int              # distillation steps after each cut
+    summary_tokens: int           # token budget of a posting summary
+    summary_label_pairs: int      # (query, posting) pairs whose segments are occluded to train the scorer
+    summary_steps: int
+    max_student_ndcg_loss: float  # ship gate: relative NDCG@10 loss of the student vs the relevance teacher
     seed: int = 7
 
     def with_overrides(self, **overrides: int | None) -> "Sizes":
@@ -62,6 +75,18 @@ PROFILES: dict[str, Sizes] = {
         judge_train_pairs=256,
         judge_epochs=1.0,
         min_judge_qwk=0.0,
+        distill_candidates=3,
+        eval_candidates=6,
+        teacher_layers=1,
+        teacher_steps=8,
+        engagement_epochs=2,
+        student_steps=6,
+        prune_schedule="1x1536 > 1x1024 > 1x512",
+        prune_steps=4,
+        summary_tokens=16,
+        summary_label_pairs=12,
+        summary_steps=4,
+        max_student_ndcg_loss=1.0,
     ),
     "embedded": Sizes(
         linkedin_2024_limit=None,
@@ -80,6 +105,20 @@ PROFILES: dict[str, Sizes] = {
         judge_train_pairs=28_000,
         judge_epochs=1.0,
         min_judge_qwk=0.50,  # ship gate; the issue target (0.70) is tracked in the closing note
+        distill_candidates=5,
+        eval_candidates=15,
+        teacher_layers=2,
+        teacher_steps=300,
+        engagement_epochs=2,
+        student_steps=150,
+        # a 2-layer teacher cut to 1 layer loses a third of its NDCG on held-out queries (measured), so the
+        # embedded student keeps both layers and narrows their feed-forward blocks
+        prune_schedule="2x1536 > 2x768 > 2x384 > 2x192 > 2x128",
+        prune_steps=120,
+        summary_tokens=24,
+        summary_label_pairs=300,
+        summary_steps=150,
+        max_student_ndcg_loss=0.05,  # the issue's 2% is the gpu gate; measured embedded loss is in the README
     ),
     "gpu": Sizes(
         linkedin_2024_limit=None,
@@ -98,6 +137,18 @@ PROFILES: dict[str, Sizes] = {
         judge_train_pairs=1_000_000,
         judge_epochs=2.0,
         min_judge_qwk=0.70,
+        distill_candidates=20,
+        eval_candidates=50,
+        teacher_layers=4,
+        teacher_steps=30_000,
+        engagement_epochs=5,
+        student_steps=10_000,
+        prune_schedule="4x1536 > 3x1536 > 2x1536 > 2x768",
+        prune_steps=5_000,
+        summary_tokens=64,
+        summary_label_pairs=5_000,
+        summary_steps=5_000,
+        max_student_ndcg_loss=0.02,
     ),
 }
 

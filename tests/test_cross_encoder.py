@@ -7,7 +7,8 @@ import torch
 
 from jobsearch.checkpoints import Checkpoint, CheckpointStore
 from jobsearch.cross_encoder import (
-    CrossEncoderConfig, TrainConfig, build_model, checkpoint_config, load_model, predict_proba, train_cross_encoder,
+    CrossEncoderConfig, PairEncoder, TrainConfig, build_model, checkpoint_config, load_model, predict_proba,
+    soft_label_objective, train_cross_encoder,
 )
 from jobsearch.losses import SoftLabelCrossEntropy
 
@@ -27,7 +28,7 @@ def test_training_reduces_loss_and_checkpoint_roundtrips(tmp_path):
     items = ["Registered Nurse at Mercy", "Welder at Acme"] * 8 + ["Python Developer at Acme", "Nurse aide"] * 8
     targets = np.array([np.eye(5)[4] if ("Nurse" in i) == ("nurse" in q) else np.eye(5)[0]
                         for q, i in zip(queries, items)])
-    result = train_cross_encoder(model, tokenizer, queries, items, targets, config,
+    result = train_cross_encoder(model, tokenizer, queries, items, soft_label_objective(targets), config,
                                  TrainConfig(epochs=6, batch_size=8, learning_rate=3e-4, log_every=100),
                                  log=lambda _: None)
     assert np.mean(result.losses[-4:]) < np.mean(result.losses[:4])
@@ -37,3 +38,14 @@ def test_training_reduces_loss_and_checkpoint_roundtrips(tmp_path):
     saved = store.load("judge")
     again, tokenizer2, _ = load_model(saved.config, saved.weights)
     assert np.allclose(predict_proba(again, tokenizer2, queries[:4], items[:4], config.max_length), probs, atol=1e-5)
+
+
+def test_pair_encoder_matches_the_tokenizers_pair_encoding():
+    config = CrossEncoderConfig(num_layers=1, max_length=16)
+    _, tokenizer = build_model(config)
+    queries = ["python developer jobs in seattle", "nurse"]
+    items = ["Senior Python Developer at Acme | Seattle | full-time | $150k/yr | build services", "RN"]
+    ours = PairEncoder(tokenizer, 16).batch(queries, items)
+    theirs = tokenizer(queries, items, truncation="only_second", max_length=16, padding=True, return_tensors="pt")
+    for key in ("input_ids", "attention_mask", "token_type_ids"):
+        assert torch.equal(ours[key], theirs[key]), key

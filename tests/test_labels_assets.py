@@ -68,7 +68,9 @@ def test_labels_and_judge_materialize_with_passing_checks(labels_run):
     assert result.success
     assert {"job_search_policy", "people_search_policy", "golden_sets", "synthetic_queries", "synthetic_grades",
             "judge"} <= _materialized(result)
-    failed = {name: e.description for name, e in _checks(result).items() if not e.passed}
+    # warnings (e.g. gradual pruning not beating one-shot on a 4-step tiny run) do not block anything
+    failed = {name: e.description for name, e in _checks(result).items()
+              if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR}
     assert failed == {}
     assert {"job_search_policy_valid", "people_search_policy_valid", "golden_sets_valid", "judge_quality"} <= set(_checks(result))
 
@@ -169,3 +171,43 @@ def test_golden_pair_with_unknown_id_fails_its_check(corpus_run, llm_cache, tmp_
     assert not check.passed
     assert f"job_search.csv:{len(lines) - 1}: posting_id: li-999999999 is not in the corpus" in check.description
     assert "synthetic_grades" not in _materialized(result)
+
+
+def test_teachers_student_pruning_summaries_and_ranking_eval(labels_run):
+    """The whole distillation stage on the tiny profile, through the real training loops."""
+    from jobsearch.profiles import sizes_for
+    from jobsearch.pruning import parse_schedule
+
+    result, resources = labels_run
+    expected = {"distillation_pairs", "relevance_teacher", "engagement_teacher", "teacher_labels", "student",
+                "one_shot_student", "posting_summaries", "summary_student", "ranking_eval"}
+    assert expected <= _materialized(result)
+    checks = _checks(result)
+    assert {"distillation_pairs_valid", "engagement_teacher_quality", "teacher_labels_valid",
+            "student_within_ndcg_bound", "posting_summaries_valid"} <= set(checks)
+    store = CheckpointStore(resources["model_store"].root)
+    schedule = parse_schedule(sizes_for("tiny").prune_schedule)
+    for shape in schedule:  # every pruning step is a checkpoint of exactly its shape
+        step = store.load(f"student-{shape}")
+        assert step.config["hf_overrides"]["num_hidden_layers"] == shape.layers
+        assert step.config["hf_overrides"]["intermediate_size"] == shape.mlp_width
+        assert step.metrics["final_loss"] >= 0 and 0 <= step.metrics["heldout_ndcg10"] <= 1
+    assert store.load("student").config["cross_encoder"]["heads"] == {"relevance": 5, "click": 2, "apply": 2}
+    assert store.load("one_shot_student").metrics["shape"] == str(schedule[-1])
+    with duckdb.connect(resources["warehouse"].path, read_only=True) as con:
+        labels = con.execute("SELECT relevance, click, apply FROM teacher_labels").df()
+        train_pairs = con.execute("SELECT count(*) FROM distillation_pairs WHERE split = 'train'").fetchone()[0]
+        summaries = con.execute("SELECT summary_tokens, full_tokens FROM posting_summaries").df()
+        table = con.execute("SELECT * FROM ranking_eval").df()
+    assert len(labels) == train_pairs > 0
+    assert np.allclose(np.stack(labels["relevance"].map(np.asarray)).sum(axis=1), 1, atol=1e-3)
+    assert labels["click"].between(0, 1).all() and (labels["click"] > labels["apply"]).mean() > 0.9
+    assert (summaries["summary_tokens"] <= summaries["full_tokens"]).all()
+    assert summaries["full_tokens"].mean() > 3 * summaries["summary_tokens"].mean()
+    assert list(table["model"]) == ["judge", "relevance_teacher", *[f"student-{s}" for s in schedule],
+                                    "one_shot_student", "summary_student"]
+    teacher = table.set_index("model").loc["relevance_teacher"]
+    assert teacher["speedup_vs_teacher"] == 1.0 and teacher["ndcg_loss_vs_teacher"] == 0.0
+    summary = table.set_index("model").loc["summary_student"]
+    assert summary["input_tokens"] < teacher["input_tokens"]
+    assert table["golden_ndcg10"].between(0, 1).all() and (table["pairs_per_second"] > 0).all()

@@ -1,0 +1,121 @@
+"""Shared by the model assets: load a ranker from the model store and measure it the same way everywhere.
+
+Two references: the golden test split (human grades) and held-out synthetic queries whose
+candidates the judge graded (its expected grade is the gain). Both are ranked per query and scored
+with NDCG@10 and MRR (`jobsearch.metrics.ranking_metrics`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from assets.synthetic import load_job_policy, query_date
+from jobsearch.checkpoints import Checkpoint, CheckpointStore
+from jobsearch.cross_encoder import (
+    RELEVANCE, CrossEncoderConfig, PairEncoder, checkpoint_config, expected_grade, head_probabilities, load_model,
+    parameter_count, predict_logits, throughput,
+)
+from jobsearch.metrics import ranking_metrics
+from jobsearch.synthetic import posting_text
+from resources import Warehouse
+
+DEFAULT_DESCRIPTION_CHARS = 60
+THROUGHPUT_PAIRS = 512
+
+
+@dataclass
+class Ranker:
+    """A cross-encoder ready to score: model, tokenizer, its config (heads, input length)."""
+    model: object
+    tokenizer: object
+    config: CrossEncoderConfig
+    description_chars: int = DEFAULT_DESCRIPTION_CHARS
+
+    def logits(self, queries: list[str], items: list[str], device: str = "cpu") -> np.ndarray:
+        return predict_logits(self.model, self.tokenizer, queries, items, self.config.max_length, device=device)
+
+    def probabilities(self, queries: list[str], items: list[str], device: str = "cpu") -> dict[str, np.ndarray]:
+        return head_probabilities(self.logits(queries, items, device), self.config.heads)
+
+    def scores(self, queries: list[str], items: list[str], device: str = "cpu") -> np.ndarray:
+        """The ranking score: the expected relevance grade."""
+        return expected_grade(self.probabilities(queries, items, device)[RELEVANCE])
+
+    def parameters(self) -> int:
+        return parameter_count(self.model)
+
+    def checkpoint(self, metrics: dict, data_versions: dict | None = None, step: int = 0) -> Checkpoint:
+        config = {**checkpoint_config(self.model, self.config), "description_chars": self.description_chars}
+        return Checkpoint(weights=self.model.state_dict(), config=config, metrics=metrics,
+                          data_versions=data_versions or {}, step=step)
+
+    def with_model(self, model, **changes) -> "Ranker":
+        return Ranker(model, self.tokenizer, replace(self.config, **changes), self.description_chars)
+
+
+def load_ranker(store: CheckpointStore, name: str) -> Ranker:
+    checkpoint = store.load(name)
+    model, tokenizer, config = load_model(checkpoint.config, checkpoint.weights)
+    return Ranker(model, tokenizer, config, checkpoint.config.get("description_chars", DEFAULT_DESCRIPTION_CHARS))
+
+
+@dataclass
+class EvalSets:
+    golden: pd.DataFrame    # query_id, query, posting_id, grade (human)
+    heldout: pd.DataFrame   # query_id, query, query_type, posting_id, grade (judge expected grade)
+    postings: pd.DataFrame  # indexed by posting_id
+    as_of: object
+
+    def texts(self, frame: pd.DataFrame, description_chars: int, summaries: dict[str, str] | None = None) -> list[str]:
+        if summaries is not None:
+            return [summaries[p] for p in frame["posting_id"]]
+        records = self.postings.loc[frame["posting_id"]].to_dict("records")
+        return [posting_text(p, self.as_of, description_chars) for p in records]
+
+
+def eval_sets(warehouse: Warehouse) -> EvalSets:
+    policy, _ = load_job_policy(warehouse)
+    golden = warehouse.query("SELECT query_id, query, posting_id, grade FROM golden_job_search WHERE split = 'test'")
+    heldout = warehouse.query(
+        "SELECT query_id, query, query_type, posting_id, judge_grade AS grade FROM distillation_pairs "
+        "WHERE split = 'heldout' ORDER BY query_id, posting_id")
+    postings = warehouse.read_table("postings").set_index("posting_id", drop=False)
+    return EvalSets(golden, heldout, postings, query_date(policy))
+
+
+def evaluate(ranker: Ranker, sets: EvalSets, summaries: dict[str, str] | None = None, device: str = "cpu") -> dict:
+    """NDCG@10 and MRR against the golden test split and the judge on held-out queries, the latter per
+    query type; parameters. `summaries` (posting_id -> text) replaces the full posting text."""
+    out: dict = {"parameters": ranker.parameters(), "encoder_parameters": parameter_count(ranker.model, embeddings=False)}
+    for name, frame in (("golden", sets.golden), ("heldout", sets.heldout)):
+        scored = frame.assign(score=ranker.scores(frame["query"].tolist(),
+                                                  sets.texts(frame, ranker.description_chars, summaries), device))
+        # held-out gains are the judge's expected grades: relevant (for MRR) when they round to Good or better
+        table = ranking_metrics(scored, "score", "grade", by="query_type" if name == "heldout" else None,
+                                relevant_at=3 if name == "golden" else 2.5)
+        overall = table.iloc[0]
+        out[f"{name}_ndcg10"] = round(float(overall["ndcg"]), 4)
+        out[f"{name}_mrr"] = round(float(overall["mrr"]), 4)
+        out[f"{name}_queries"] = int(overall["queries"])
+        if name == "heldout":
+            out["heldout_ndcg10_by_type"] = {r.group: round(float(r.ndcg), 4) for r in table.iloc[1:].itertuples()}
+    return out
+
+
+def measure_throughput(ranker: Ranker, sets: EvalSets, summaries: dict[str, str] | None = None,
+                       pairs: int = THROUGHPUT_PAIRS, device: str = "cpu", repeats: int = 2) -> float:
+    """Pairs/s on held-out candidates, ranked query by query as a ranking service would."""
+    frame = sets.heldout.head(pairs)
+    return throughput(ranker.model, ranker.tokenizer, frame["query"].tolist(),
+                      sets.texts(frame, ranker.description_chars, summaries), ranker.config.max_length,
+                      device=device, repeats=repeats)
+
+
+def input_tokens(ranker: Ranker, sets: EvalSets, summaries: dict[str, str] | None = None) -> float:
+    """Mean tokens per held-out pair as the ranker reads them (after truncation)."""
+    frame = sets.heldout
+    encoder = PairEncoder(ranker.tokenizer, ranker.config.max_length)
+    return float(encoder.lengths(frame["query"].tolist(), sets.texts(frame, ranker.description_chars, summaries)).mean())
