@@ -63,6 +63,15 @@ def _step_metrics(ranker: Ranker, sets, result: TrainResult, device: str, summar
             "final_loss": round(float(np.mean(result.losses[-10:])), 4)}
 
 
+def saved_result(store, name: str, ranker: Ranker, metrics: dict, result: TrainResult, label: str) -> dg.MaterializeResult:
+    """Checkpoint `ranker` as `name` and report its metrics and loss curve."""
+    version = store.save(name, ranker.checkpoint(metrics))
+    return dg.MaterializeResult(metadata={
+        **{k: v for k, v in metrics.items() if not isinstance(v, dict)}, "checkpoint_version": version,
+        "distillation_loss": line_plot({label: _smooth(result.losses)}, f"{name} KL", "step", "weighted KL"),
+    })
+
+
 def step_name(shape) -> str:
     return f"student-{shape}"
 
@@ -140,28 +149,27 @@ def one_shot_student(context: AssetExecutionContext, config: StudentConfig, ware
     result = distill(pruned, labels, _texts(warehouse, labels, pruned.description_chars), steps, config,
                      sizes.seed + 100, context.log.info, run_device)
     metrics = _step_metrics(pruned, eval_sets(warehouse), result, run_device)
-    version = store.save("one_shot_student", pruned.checkpoint(metrics))
-    return dg.MaterializeResult(metadata={
-        **{k: v for k, v in metrics.items() if not isinstance(v, dict)}, "checkpoint_version": version,
-        "distillation_loss": line_plot({"one-shot": _smooth(result.losses)}, "one-shot student KL", "step", "weighted KL"),
-    })
+    return saved_result(store, "one_shot_student", pruned, metrics, result, "one-shot")
+
+
+def ndcg_bound(store, model: str, bound: float, severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
+    """Relative held-out NDCG@10 loss of `model` against the relevance teacher, within `bound`."""
+    teacher = store.load("relevance_teacher").metrics["heldout_ndcg10"]
+    ours = store.load(model).metrics["heldout_ndcg10"]
+    loss = (teacher - ours) / teacher if teacher > 0 else 0.0
+    return dg.AssetCheckResult(
+        passed=bool(loss <= bound), severity=severity,
+        description=f"{model} NDCG@10 {ours} vs relevance teacher {teacher}: relative loss {loss:.2%} "
+                    f"({'<=' if loss <= bound else '>'} {bound:.0%})",
+        metadata={"ndcg10": ours, "teacher_ndcg10": teacher, "relative_loss": round(loss, 4), "bound": bound},
+    )
 
 
 @dg.asset_check(asset="student", blocking=True,
                 description="The student's NDCG@10 on held-out queries (judge grades) is within the profile's "
                 "max_student_ndcg_loss (relative) of the relevance teacher's, before anything downstream uses it.")
 def student_within_ndcg_bound(model_store: ModelStore, scale: Scale) -> dg.AssetCheckResult:
-    store = model_store.store()
-    bound = scale.sizes().max_student_ndcg_loss
-    teacher = store.load("relevance_teacher").metrics["heldout_ndcg10"]
-    ours = store.load("student").metrics["heldout_ndcg10"]
-    loss = (teacher - ours) / teacher if teacher > 0 else 0.0
-    return dg.AssetCheckResult(
-        passed=bool(loss <= bound),
-        description=f"student NDCG@10 {ours} vs relevance teacher {teacher}: relative loss {loss:.2%} "
-                    f"({'<=' if loss <= bound else '>'} {bound:.0%})",
-        metadata={"student_ndcg10": ours, "teacher_ndcg10": teacher, "relative_loss": round(loss, 4), "bound": bound},
-    )
+    return ndcg_bound(model_store.store(), "student", scale.sizes().max_student_ndcg_loss)
 
 
 def summary_ranker(ranker: Ranker, summary_tokens: int, query_tokens: int = 16) -> Ranker:

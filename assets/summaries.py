@@ -13,10 +13,8 @@ import pandas as pd
 
 from assets.evaluation import eval_sets, load_ranker
 from assets.metadata import md_table, preview
-from assets.plots import line_plot
-from assets.student import StudentConfig, _step_metrics, distill, summary_ranker
+from assets.student import StudentConfig, _step_metrics, distill, ndcg_bound, saved_result, summary_ranker
 from assets.synthetic import load_job_policy, query_date
-from assets.teachers import _smooth
 from jobsearch.summarize import SegmentScorer, occlusion_importance, posting_segments, render, segment_features, summarize
 from resources import ComputeDevice, ModelStore, Scale, Warehouse
 
@@ -108,11 +106,7 @@ def summary_student(context: AssetExecutionContext, config: StudentConfig, wareh
                      sizes.seed + 200, context.log.info, run_device)
     metrics = {**_step_metrics(ranker, eval_sets(warehouse), result, run_device, summaries),
                "max_length": ranker.config.max_length}
-    version = store.save("summary_student", ranker.checkpoint(metrics))
-    return dg.MaterializeResult(metadata={
-        **{k: v for k, v in metrics.items() if not isinstance(v, dict)}, "checkpoint_version": version,
-        "distillation_loss": line_plot({"on summaries": _smooth(result.losses)}, "summary student KL", "step", "weighted KL"),
-    })
+    return saved_result(store, "summary_student", ranker, metrics, result, "on summaries")
 
 
 @dg.asset_check(asset="posting_summaries", blocking=True,
@@ -139,12 +133,5 @@ def posting_summaries_valid(warehouse: Warehouse, scale: Scale) -> dg.AssetCheck
                 description="The student on summaries stays within the profile's max_student_ndcg_loss of the "
                 "relevance teacher (held-out NDCG@10); a warning when it does not.")
 def summary_student_within_ndcg_bound(model_store: ModelStore, scale: Scale) -> dg.AssetCheckResult:
-    store = model_store.store()
-    bound = scale.sizes().max_student_ndcg_loss
-    teacher = store.load("relevance_teacher").metrics["heldout_ndcg10"]
-    ours = store.load("summary_student").metrics["heldout_ndcg10"]
-    loss = (teacher - ours) / teacher if teacher > 0 else 0.0
-    return dg.AssetCheckResult(
-        passed=bool(loss <= bound), severity=dg.AssetCheckSeverity.WARN,
-        description=f"summary student NDCG@10 {ours} vs teacher {teacher}: relative loss {loss:.2%} (bound {bound:.0%})",
-        metadata={"relative_loss": round(loss, 4), "bound": bound})
+    return ndcg_bound(model_store.store(), "summary_student", scale.sizes().max_student_ndcg_loss,
+                      dg.AssetCheckSeverity.WARN)

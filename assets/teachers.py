@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from assets.evaluation import Ranker, eval_sets, evaluate, load_ranker, measure_throughput
+from assets.evaluation import eval_sets, evaluate, load_ranker, measure_throughput
 from assets.metadata import md_table, preview
 from assets.plots import line_plot
 from assets.synthetic import posting_bm25
