@@ -2,7 +2,7 @@
 
 Paths and the size profile come from environment variables with defaults under `./.data/`:
 JOBSEARCH_HOME (root, default ./.data), JOBSEARCH_WAREHOUSE, JOBSEARCH_LANCEDB, JOBSEARCH_MODELS,
-JOBSEARCH_LANDING, JOBSEARCH_POLICIES, JOBSEARCH_PROFILE (tiny | embedded | gpu), JOBSEARCH_DEVICE
+JOBSEARCH_INDEX, JOBSEARCH_LANDING, JOBSEARCH_POLICIES, JOBSEARCH_PROFILE (tiny | embedded | gpu), JOBSEARCH_DEVICE
 (auto | cpu | cuda), and the LLM: JOBSEARCH_LLM_GENERATOR (transformers | vllm | none), JOBSEARCH_LLM_MODEL,
 JOBSEARCH_LLM_GRADER (rubric | transformers | vllm), JOBSEARCH_LLM_GRADER_MODEL.
 """
@@ -18,14 +18,16 @@ from jobsearch import POLICIES_DIR
 from jobsearch.llm import SMOLLM2
 
 from assets import (
-    corpus, corpus_checks, judge, members, policy, ranking_eval, reference, student, summaries, synthetic, teachers,
+    corpus, corpus_checks, judge, members, policy, ranking_eval, reference, retrieval, student, summaries, synthetic,
+    teachers,
 )
 from resources import LLM, ComputeDevice, ModelStore, PolicyFiles, Scale, SourceFiles, VectorStore, Warehouse
 from sensors import JOBS as SENSOR_JOBS
 from sensors import SENSORS
 
-ASSET_MODULES = [reference, corpus, members, policy, synthetic, judge, teachers, student, summaries, ranking_eval]
-CHECK_MODULES = [corpus_checks, policy, synthetic, judge, teachers, student, summaries, ranking_eval]
+ASSET_MODULES = [reference, corpus, members, policy, synthetic, judge, teachers, student, summaries, ranking_eval,
+                 retrieval]
+CHECK_MODULES = [corpus_checks, policy, synthetic, judge, teachers, student, summaries, ranking_eval, retrieval]
 
 corpus_job = dg.define_asset_job(
     "corpus_job",
@@ -40,7 +42,7 @@ labels_job = dg.define_asset_job(
 )
 main_job = dg.define_asset_job(
     "main_job",
-    selection=dg.AssetSelection.groups("corpus", "labels", "models"),
+    selection=dg.AssetSelection.groups("corpus", "labels", "models", "retrieval"),
     description="Everything, corpus to ranking_eval, on the configured profile.",
 )
 MAIN_JOB = main_job
@@ -50,7 +52,8 @@ def build_resources(home: str | os.PathLike | None = None, profile: str | None =
     root = Path(home or os.getenv("JOBSEARCH_HOME", "./.data"))
     return {
         "warehouse": Warehouse(path=os.getenv("JOBSEARCH_WAREHOUSE", str(root / "warehouse.duckdb"))),
-        "vectors": VectorStore(uri=os.getenv("JOBSEARCH_LANCEDB", str(root / "lancedb"))),
+        "vectors": VectorStore(uri=os.getenv("JOBSEARCH_LANCEDB", str(root / "lancedb")),
+                               index_root=os.getenv("JOBSEARCH_INDEX", str(root / "index"))),
         "model_store": ModelStore(root=os.getenv("JOBSEARCH_MODELS", str(root / "models"))),
         "sources": SourceFiles(landing_dir=os.getenv("JOBSEARCH_LANDING", str(root / "landing"))),
         "scale": Scale(profile=profile or os.getenv("JOBSEARCH_PROFILE", "embedded")),
