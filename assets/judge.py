@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from assets.metadata import md_table
-from assets.plots import confusion_plot, line_plot
+from assets.plots import confusion_plot, line_plot, smooth
 from assets.synthetic import load_job_policy, query_date
 from jobsearch.cross_encoder import (
     MINILM, CrossEncoderConfig, TrainConfig, build_model, checkpoint_config, expected_grade, parameter_count,
@@ -140,15 +140,9 @@ def judge(context: AssetExecutionContext, config: JudgeConfig, warehouse: Wareho
             ])),
             "golden_test_confusion": confusion_plot(confusion(golden_test["grade"].to_numpy(), predicted_grades(test_probs)),
                                                     f"judge vs golden test (QWK {golden_scores['qwk']})"),
-            "training_loss": line_plot({"loss": _smooth(result.losses)}, "judge training loss", "step", "loss"),
+            "training_loss": line_plot({"loss": smooth(result.losses)}, "judge training loss", "step", "loss"),
         }
     )
-
-
-def _smooth(values: list[float], window: int = 10) -> list[float]:
-    if len(values) < window:
-        return values
-    return list(np.convolve(values, np.ones(window) / window, mode="valid"))
 
 
 @dg.asset_check(asset="judge", blocking=True,

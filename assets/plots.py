@@ -21,6 +21,13 @@ def _png(fig) -> dg.MetadataValue:
     return dg.MetadataValue.md(f"![plot](data:image/png;base64,{encoded})")
 
 
+def smooth(values: list[float], window: int = 10) -> list[float]:
+    """A moving average for loss curves (the raw values when there are fewer than `window`)."""
+    if len(values) < window:
+        return values
+    return list(np.convolve(values, np.ones(window) / window, mode="valid"))
+
+
 def _figure(size: tuple[float, float]):
     import matplotlib
 

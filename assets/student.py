@@ -17,8 +17,8 @@ import pandas as pd
 
 from assets.evaluation import Ranker, eval_sets, evaluate, load_ranker, measure_throughput
 from assets.metadata import md_table
-from assets.plots import line_plot
-from assets.teachers import _smooth, _texts
+from assets.plots import line_plot, smooth
+from assets.teachers import _texts
 from jobsearch.cross_encoder import RELEVANCE, TrainConfig, TrainResult, distillation_objective, train_cross_encoder, with_heads
 from jobsearch.engagement import EVENTS, as_distributions
 from jobsearch.pruning import parse_schedule, prune_to, shape_of
@@ -68,7 +68,7 @@ def saved_result(store, name: str, ranker: Ranker, metrics: dict, result: TrainR
     version = store.save(name, ranker.checkpoint(metrics))
     return dg.MaterializeResult(metadata={
         **{k: v for k, v in metrics.items() if not isinstance(v, dict)}, "checkpoint_version": version,
-        "distillation_loss": line_plot({label: _smooth(result.losses)}, f"{name} KL", "step", "weighted KL"),
+        "distillation_loss": line_plot({label: smooth(result.losses)}, f"{name} KL", "step", "weighted KL"),
     })
 
 
@@ -112,7 +112,7 @@ def student(context: AssetExecutionContext, config: StudentConfig, warehouse: Wa
         metrics["step"] = i
         store.save(step_name(shape), current.checkpoint(metrics, step=i))
         rows.append(metrics)
-        losses[str(shape)] = _smooth(result.losses)
+        losses[str(shape)] = smooth(result.losses)
     version = store.save("student", current.checkpoint({**rows[-1], "schedule": sizes.prune_schedule}, step=len(rows) - 1))
     final = rows[-1]
     table = pd.DataFrame(rows)[["step", "shape", "encoder_parameters", "heldout_ndcg10", "golden_ndcg10", "heldout_mrr",

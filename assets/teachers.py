@@ -17,7 +17,7 @@ import torch
 
 from assets.evaluation import eval_sets, evaluate, load_ranker, measure_throughput
 from assets.metadata import md_table, preview
-from assets.plots import line_plot
+from assets.plots import line_plot, smooth
 from assets.synthetic import posting_bm25
 from jobsearch import engagement as eng
 from jobsearch.checkpoints import Checkpoint
@@ -155,14 +155,8 @@ def relevance_teacher(context: AssetExecutionContext, config: RelevanceTeacherCo
         **{k: v for k, v in metrics.items() if not isinstance(v, dict)},
         "heldout_ndcg10_by_type": dg.MetadataValue.json(metrics["heldout_ndcg10_by_type"]),
         "checkpoint_version": version,
-        "distillation_loss": line_plot({"KL to judge": _smooth(result.losses)}, "relevance teacher", "step", "KL"),
+        "distillation_loss": line_plot({"KL to judge": smooth(result.losses)}, "relevance teacher", "step", "KL"),
     })
-
-
-def _smooth(values: list[float], window: int = 10) -> list[float]:
-    if len(values) < window:
-        return values
-    return list(np.convolve(values, np.ones(window) / window, mode="valid"))
 
 
 class EngagementTeacherConfig(dg.Config):
