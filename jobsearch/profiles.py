@@ -47,6 +47,13 @@ class Sizes:
     max_student_ndcg_loss: float  # ship gate: relative NDCG@10 loss of the student vs the relevance teacher
     # retrieval
     retrieval_postings: int | None  # postings embedded and indexed (None = all)
+    retrieval_profiles: int | None  # member profiles embedded and indexed (None = all)
+    retrieval_rounds: int           # teacher-in-the-loop rounds of bi-encoder training (mine, grade, train)
+    retrieval_queries: int          # training queries mined per round
+    retrieval_mine_k: int           # items retrieved and graded by the teacher per query and round
+    retrieval_steps: int            # bi-encoder optimizer steps per round (batch of 16 query lists)
+    retrieval_mining_postings: int | None  # postings the rounds retrieve from (None = all retrievable)
+    retrieval_eval_queries: int | None     # held-out queries in the retrieval-quality table (None = all)
     seed: int = 7
 
     def with_overrides(self, **overrides: int | None) -> "Sizes":
@@ -90,6 +97,13 @@ PROFILES: dict[str, Sizes] = {
         summary_steps=4,
         max_student_ndcg_loss=1.0,
         retrieval_postings=400,
+        retrieval_profiles=300,
+        retrieval_rounds=2,
+        retrieval_queries=16,
+        retrieval_mine_k=4,
+        retrieval_steps=2,
+        retrieval_mining_postings=200,
+        retrieval_eval_queries=6,
     ),
     "embedded": Sizes(
         linkedin_2024_limit=None,
@@ -123,6 +137,13 @@ PROFILES: dict[str, Sizes] = {
         summary_steps=150,
         max_student_ndcg_loss=0.05,  # the 2% is the gpu gate; measured embedded loss is in the README
         retrieval_postings=None,
+        retrieval_profiles=None,
+        retrieval_rounds=2,
+        retrieval_queries=640,
+        retrieval_mine_k=8,
+        retrieval_steps=40,
+        retrieval_mining_postings=4_000,
+        retrieval_eval_queries=120,
     ),
     "gpu": Sizes(
         linkedin_2024_limit=None,
@@ -154,6 +175,13 @@ PROFILES: dict[str, Sizes] = {
         summary_steps=5_000,
         max_student_ndcg_loss=0.02,
         retrieval_postings=None,
+        retrieval_profiles=None,
+        retrieval_rounds=3,
+        retrieval_queries=40_000,
+        retrieval_mine_k=50,
+        retrieval_steps=2_500,
+        retrieval_mining_postings=None,
+        retrieval_eval_queries=None,
     ),
 }
 

@@ -21,7 +21,7 @@ from jobsearch import POLICIES_DIR
 from jobsearch.checkpoints import CheckpointStore
 from resources import LLM, PolicyFiles
 
-LABEL_GROUPS = dg.AssetSelection.groups("labels", "models")
+LABEL_GROUPS = dg.AssetSelection.groups("labels", "models", "retrieval")
 
 
 def _resources(corpus_run, policies_dir, llm_cache):
@@ -63,9 +63,14 @@ def labels_run(corpus_run, policies_dir, llm_cache):
     return result, resources
 
 
+def _failures(result) -> list[str]:
+    return [f"{e.step_key}: {e.event_specific_data.error.message.strip()[:600]}"
+            for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+
+
 def test_labels_and_judge_materialize_with_passing_checks(labels_run):
     result, resources = labels_run
-    assert result.success
+    assert result.success, _failures(result)
     assert {"job_search_policy", "people_search_policy", "golden_sets", "synthetic_queries", "synthetic_grades",
             "judge"} <= _materialized(result)
     # warnings (e.g. gradual pruning not beating one-shot on a 4-step tiny run) do not block anything
@@ -211,3 +216,33 @@ def test_teachers_student_pruning_summaries_and_ranking_eval(labels_run):
     summary = table.set_index("model").loc["summary_student"]
     assert summary["input_tokens"] < teacher["input_tokens"]
     assert table["golden_ndcg10"].between(0, 1).all() and (table["pairs_per_second"] > 0).all()
+
+
+def test_retrieval_model_trains_with_the_teacher_and_feeds_embeddings_index_and_eval(labels_run):
+    """Teacher-in-the-loop bi-encoder rounds, embeddings from the trained model, the quality table."""
+    result, resources = labels_run
+    assert {"retrieval_model", "job_embeddings", "job_index", "profile_embeddings", "profile_index",
+            "retrieval_eval"} <= _materialized(result)
+    checks = _checks(result)
+    for name in ("retrieval_model_valid", "job_embeddings_valid", "job_index_exact", "profile_embeddings_valid",
+                 "profile_index_exact"):
+        assert checks[name].passed, (name, checks[name].description)
+    assert "retrieval_beats_baselines" in checks and "retrieval_model_beats_base" in checks  # WARN targets, measured
+    store = CheckpointStore(resources["model_store"].root)
+    model = store.load("retrieval_model")
+    assert model.metrics["rounds"] == 2 and model.metrics["loss_finite"] and model.step == 2 * 2
+    events = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
+              for e in result.get_asset_materialization_events()}
+    assert events["job_embeddings"]["model"].value == f"retrieval_model/{store.latest_version('retrieval_model')}"
+    assert events["profile_embeddings"]["model"].value == events["job_embeddings"]["model"].value
+    rounds = events["retrieval_model"]["rounds_table"].value
+    assert "round 2" in rounds and "heldout_recall_at_100" in rounds
+    with duckdb.connect(resources["warehouse"].path, read_only=True) as con:
+        table = con.execute("SELECT * FROM retrieval_eval WHERE query_type = 'all'").df()
+    assert sorted(table["method"]) == ["all-minilm-l6-v2 (off the shelf)", "bm25", "retrieval_model (job_index)"]
+    assert table["ndcg_at_10"].between(0, 1).all() and (table["queries"] > 0).all()
+    # the tiny teacher may grade no pooled posting Good: recall is then undefined (NaN), never a made-up number
+    defined = table["queries_with_good"] > 0
+    assert table.loc[~defined, ["recall_at_10", "recall_at_100"]].isna().all().all()
+    assert table.loc[defined, "recall_at_10"].between(0, 1).all()
+    assert (table.loc[defined, "recall_at_100"] >= table.loc[defined, "recall_at_10"]).all()

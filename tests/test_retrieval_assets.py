@@ -1,4 +1,5 @@
-"""job_embeddings (LanceDB, incremental) and job_index (published flat index) materialized for real on the tiny profile."""
+"""job/profile embeddings (LanceDB, incremental) and their published flat indexes, materialized for real on the
+tiny profile with the off-the-shelf base (the fine-tuned retrieval_model path runs in test_labels_assets)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ import definitions
 from jobsearch.embeddings import stable_id
 from jobsearch.flat_index import FlatIndex, Filters
 
-SELECTION = dg.AssetSelection.assets("job_search_policy") | dg.AssetSelection.groups("retrieval")
+SELECTION = dg.AssetSelection.assets("job_search_policy", "job_embeddings", "job_index", "profile_embeddings",
+                                     "profile_index")
+BASE = {"config": {"model": "all-minilm-l6-v2"}}
 
 
 def _run(resources):
     with dg.DagsterInstance.get() as instance:
         return dg.materialize([*definitions.all_assets, *definitions.all_checks], resources=resources,
-                              instance=instance, selection=SELECTION, raise_on_error=False)
+                              instance=instance, selection=SELECTION, raise_on_error=False,
+                              run_config=dg.RunConfig(ops={"job_embeddings": BASE, "profile_embeddings": BASE}))
 
 
 def _meta(result, key):
@@ -38,6 +42,17 @@ def test_embeddings_are_incremental_and_the_index_is_exact(corpus_run, tmp_path)
     checks = {e.check_name: e for e in first.get_asset_check_evaluations()}
     assert checks["job_embeddings_valid"].passed and checks["job_index_exact"].passed, checks["job_index_exact"].description
     assert _meta(first, "job_embeddings")["embedded"] == 400
+    assert _meta(first, "job_embeddings")["model"] == "all-minilm-l6-v2@64"
+    assert checks["profile_embeddings_valid"].passed and checks["profile_index_exact"].passed
+    assert _meta(first, "profile_embeddings")["embedded"] == 300
+
+    people = FlatIndex.load(home / "index" / "profiles")
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        members = con.execute("SELECT * FROM member_profiles ORDER BY member_id LIMIT 300").df()
+    metro = members["metro_id"].dropna().value_counts().index[0]
+    in_metro = {stable_id(m) for m in members.loc[members["metro_id"] == metro, "member_id"]}
+    found, _ = people.search(people.vectors_numpy()[:1], 300, Filters(geo_in={stable_id(metro)}))
+    assert set(found[found != -1].tolist()) == in_metro  # k covers everyone: exactly the members in the metro
 
     index = FlatIndex.load(home / "index" / "jobs")
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
