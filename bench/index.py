@@ -170,9 +170,9 @@ def time_method(
 # Methods: each builds once per size and returns search(queries, k, filter_name) -> ids
 
 
-def index_method(vectors: np.ndarray, geo: np.ndarray, precision: str, device: str):
+def index_method(vectors: np.ndarray, geo: np.ndarray, precision: str, device: str, compile: bool = False):
     index = FlatIndex.from_arrays(
-        np.arange(len(vectors)), vectors, {"geo_id": geo}, device=device, precision=precision
+        np.arange(len(vectors)), vectors, {"geo_id": geo}, device=device, precision=precision, compile=compile
     )
     filters = {
         name: None if bound is None else Filters(geo_in=set(range(bound)))
@@ -324,7 +324,7 @@ def run_size(n: int, args, device: torch.device, results: dict, notes: list[str]
     configs = [Config(n, k, b, f) for k in (10, 100) for b in (1, BATCH) for f in FILTER_KEEP]
     for precision in precisions_for(device):
         start = time.perf_counter()
-        search, index, plans = index_method(vectors, geo, precision, str(device))
+        search, index, plans = index_method(vectors, geo, precision, str(device), args.compile)
         notes.append(f"build {precision} index {n:,}: {time.perf_counter() - start:.1f} s")
         for name, plan in plans.items():
             results[(n, "plan", precision, name)] = plan
@@ -438,6 +438,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--no-faiss", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--compile", action="store_true",
+                        help="CUDA: torch.compile the index's scoring function (compare with a run without)")
     parser.add_argument("--out", default=None, help="markdown file (default bench/results/index_<device>.md)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -453,9 +455,12 @@ def main(argv: list[str] | None = None) -> None:
         share = CpuShare()
         run_size(n, args, device, results, notes)
         notes.append(share.report(f"size {n:,}"))
+    if args.compile:
+        notes.append("index scoring function under torch.compile (--compile)")
     table = render(results, sizes, device, bandwidth, args, notes)
     print(table)
-    out = Path(args.out or Path(__file__).resolve().parent / "results" / f"index_{device.type}.md")
+    suffix = "_compiled" if args.compile else ""
+    out = Path(args.out or Path(__file__).resolve().parent / "results" / f"index_{device.type}{suffix}.md")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(f"# Flat index benchmark ({time.strftime('%Y-%m-%d %H:%M')})\n\n" + table)
     print(f"wrote {out}")
