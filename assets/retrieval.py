@@ -211,19 +211,22 @@ def _vectors_valid(frame: pd.DataFrame, id_column: str, expected: int) -> dg.Ass
         problems.append(f"duplicate {id_column}, e.g. {frame.loc[frame[id_column].duplicated(), id_column].iloc[0]}")
     if len(norms) and (not np.isfinite(matrix).all() or np.abs(norms - 1).max() > 1e-3):
         problems.append(f"vector norms outside 1 +- 1e-3 ({norms.min():.4f}..{norms.max():.4f}) or non-finite")
+    models = sorted(frame["model"].unique()) if len(frame) else []
+    if len(models) > 1:
+        problems.append(f"vectors from {len(models)} models ({', '.join(models[:3])}): one index cannot mix them")
     return dg.AssetCheckResult(passed=not problems, description="; ".join(problems) or f"{len(frame)} vectors valid",
-                               metadata={"rows": len(frame), "expected": expected})
+                               metadata={"rows": len(frame), "expected": expected, "model": ", ".join(models)})
 
 
 @dg.asset_check(asset="job_embeddings", blocking=True,
-                description="One row per retrievable posting, no duplicate posting ids, unit-norm finite vectors.")
+                description="One row per retrievable posting, no duplicate posting ids, unit-norm finite vectors, all from one model.")
 def job_embeddings_valid(warehouse: Warehouse, vectors: VectorStore, scale: Scale) -> dg.AssetCheckResult:
     expected = len(retrievable_postings(warehouse, scale.sizes().retrieval_postings))
     return _vectors_valid(read_table(vectors.connect(), "job_embeddings"), "posting_id", expected)
 
 
 @dg.asset_check(asset="profile_embeddings", blocking=True,
-                description="One row per retrievable member profile, no duplicate member ids, unit-norm finite vectors.")
+                description="One row per retrievable member profile, no duplicate member ids, unit-norm finite vectors, all from one model.")
 def profile_embeddings_valid(warehouse: Warehouse, vectors: VectorStore, scale: Scale) -> dg.AssetCheckResult:
     expected = len(retrievable_profiles(warehouse, scale.sizes().retrieval_profiles))
     return _vectors_valid(read_table(vectors.connect(), "profile_embeddings"), "member_id", expected)

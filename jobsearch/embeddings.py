@@ -28,8 +28,9 @@ class Embedder:
         return cls(model, tokenizer, config, f"{base}@{item_max_length}", device)
 
     @classmethod
-    def from_store(cls, store: CheckpointStore, model_name: str, device: str = "cpu") -> "Embedder":
-        version = store.latest_version(model_name)
+    def from_store(cls, store: CheckpointStore, model_name: str, device: str = "cpu",
+                   version: str | None = None) -> "Embedder":
+        version = version or store.latest_version(model_name)
         if version is None:
             raise FileNotFoundError(f"no checkpoint of {model_name!r} in {store.root}: materialize it first, "
                                     "or embed with a base model (e.g. model='all-minilm-l6-v2')")
@@ -44,6 +45,15 @@ class Embedder:
         if spec in trained:
             return cls.from_store(store, spec, device)
         return cls.from_base(spec, item_max_length, device)
+
+    @classmethod
+    def from_name(cls, name: str, store: CheckpointStore, device: str = "cpu") -> "Embedder":
+        """The embedder an `Embedder.name` stands for: "<model>/<version>" from the store, "<base>@<length>" a base."""
+        if "@" in name:
+            base, length = name.rsplit("@", 1)
+            return cls.from_base(base, int(length), device)
+        model_name, version = name.split("/", 1)
+        return cls.from_store(store, model_name, device, version)
 
     @property
     def dim(self) -> int:

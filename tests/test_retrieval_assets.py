@@ -12,6 +12,7 @@ import numpy as np
 import definitions
 from jobsearch.embeddings import stable_id
 from jobsearch.flat_index import FlatIndex, Filters
+from jobsearch.vector_table import table_model
 
 SELECTION = dg.AssetSelection.assets("job_search_policy", "job_embeddings", "job_index", "profile_embeddings",
                                      "profile_index")
@@ -43,6 +44,7 @@ def test_embeddings_are_incremental_and_the_index_is_exact(corpus_run, tmp_path)
     assert checks["job_embeddings_valid"].passed and checks["job_index_exact"].passed, checks["job_index_exact"].description
     assert _meta(first, "job_embeddings")["embedded"] == 400
     assert _meta(first, "job_embeddings")["model"] == "all-minilm-l6-v2@64"
+    assert table_model(resources["vectors"].connect(), "job_embeddings") == "all-minilm-l6-v2@64"
     assert checks["profile_embeddings_valid"].passed and checks["profile_index_exact"].passed
     assert _meta(first, "profile_embeddings")["embedded"] == 300
 

@@ -139,6 +139,8 @@ def test_a_training_round_through_the_real_loop_learns_the_teacher(tmp_path):
     loaded = Embedder.from_store(store, "retrieval_model")
     assert loaded.name.startswith("retrieval_model/") and loaded.config == bi
     assert np.allclose(loaded.items(CORPUS), encode(model, tokenizer, CORPUS, 16), atol=1e-6)
+    by_name = Embedder.from_name(loaded.name, store)  # what a vector table's `model` column names
+    assert by_name.name == loaded.name and np.allclose(by_name.items(CORPUS[:2]), loaded.items(CORPUS[:2]))
     rebuilt, _, _ = load_bi_encoder(store.load("retrieval_model").config, store.load("retrieval_model").weights)
     assert rebuilt.dim == 64
 
