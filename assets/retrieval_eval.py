@@ -19,8 +19,8 @@ from assets.retrieval_model import MONITOR_K, TeacherGrades, query_splits
 from assets.synthetic import load_job_policy, posting_bm25, query_date
 from jobsearch.embeddings import Embedder, stable_id
 from jobsearch.flat_index import FlatIndex
-from jobsearch.metrics import dcg
-from jobsearch.retrieval_training import recall_of_good, top_k
+from jobsearch.metrics import dcg, recall_of_good
+from jobsearch.retrieval_training import top_k
 from jobsearch.synthetic import posting_text
 from jobsearch.vector_table import read_table, sync_vectors, table_model
 from resources import ComputeDevice, ModelStore, Scale, VectorStore, Warehouse

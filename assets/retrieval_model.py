@@ -24,7 +24,8 @@ from jobsearch.bi_encoder import BiEncoderConfig, build_bi_encoder, checkpoint_c
 from jobsearch.checkpoints import Checkpoint
 from jobsearch.cross_encoder import MINILM, RELEVANCE, expected_grade
 from jobsearch.losses import RetrievalLoss
-from jobsearch.retrieval_training import RoundConfig, embed_corpus, mine_lists, recall_of_good, top_k, train_round
+from jobsearch.metrics import recall_of_good
+from jobsearch.retrieval_training import RoundConfig, mine_lists, top_k, train_round
 from jobsearch.synthetic import posting_text
 from resources import ComputeDevice, ModelStore, Scale, Warehouse
 
@@ -84,14 +85,15 @@ def mining_corpus(postings: pd.DataFrame, size: int | None, sources: set[str], s
     return pd.concat([kept, rest]).sort_values("posting_id").reset_index(drop=True)
 
 
-def grade_histogram(scores: np.ndarray, grades: np.ndarray, bins: np.ndarray) -> dict[str, list[float]]:
-    """Share of pairs per cosine bin, one curve per (rounded) teacher grade."""
-    out = {}
-    for g, name in enumerate(GRADE_NAMES):
-        chosen = scores[np.rint(grades) == g]
-        if len(chosen):
-            out[f"{name} ({len(chosen)})"] = (np.histogram(chosen, bins)[0] / len(chosen)).round(4).tolist()
-    return out
+def by_grade(scores: np.ndarray, grades: np.ndarray) -> dict[str, np.ndarray]:
+    """Scores grouped by the (rounded) teacher grade of their pair, every grade present."""
+    return {name: scores[np.rint(grades) == g] for g, name in enumerate(GRADE_NAMES)}
+
+
+def grade_histogram(groups: dict[str, np.ndarray], bins: np.ndarray) -> dict[str, list[float]]:
+    """Share of pairs per cosine bin, one curve per grade that has pairs."""
+    return {f"{name} ({len(chosen)})": (np.histogram(chosen, bins)[0] / len(chosen)).round(4).tolist()
+            for name, chosen in groups.items() if len(chosen)}
 
 
 @dg.asset(
@@ -133,7 +135,8 @@ def retrieval_model(context: AssetExecutionContext, config: RetrievalModelConfig
     context.log.info(f"{sizes.retrieval_rounds} rounds on {len(train_queries)} training queries, mining "
                      f"{len(corpus)} postings; {len(eval_queries)} held-out queries; teacher {config.teacher}")
     for r in range(sizes.retrieval_rounds + 1):
-        item_vectors = embed_corpus(model, tokenizer, item_texts, bi_config, run_device, context.log.info)
+        item_vectors = encode(model, tokenizer, item_texts, bi_config.item_max_length, 64, run_device, context.log.info,
+                              what="corpus items")
         eval_vectors = encode(model, tokenizer, eval_texts, bi_config.query_max_length, 128, run_device)
         monitor.append((eval_vectors, item_vectors, top_k(eval_vectors, item_vectors, MONITOR_K)[0]))
         stages.append({"stage": "base" if r == 0 else f"round {r}"})
@@ -168,11 +171,10 @@ def retrieval_model(context: AssetExecutionContext, config: RetrievalModelConfig
         stage["heldout_recall_at_10"] = round(recall_of_good(retrieved, good, 10), 4)
         stage[f"heldout_recall_at_{MONITOR_K}"] = round(recall_of_good(retrieved, good, MONITOR_K), 4)
         cos = np.concatenate([i_vecs[items] @ q_vecs[qi] for qi, items in enumerate(pooled)])
-        flat = np.concatenate(pool_grades)
-        for g, name in enumerate(GRADE_NAMES):
-            chosen = cos[np.rint(flat) == g]
+        groups = by_grade(cos, np.concatenate(pool_grades))
+        for name, chosen in groups.items():
             stage[f"mean_cos_{name.lower()}"] = round(float(chosen.mean()), 4) if len(chosen) else None
-        histograms[stage["stage"]] = grade_histogram(cos, flat, bins)
+        histograms[stage["stage"]] = grade_histogram(groups, bins)
 
     table = pd.DataFrame(stages)
     final = stages[-1]

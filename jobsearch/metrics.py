@@ -1,4 +1,4 @@
-"""Agreement and ranking metrics: quadratic weighted kappa, accuracy, within-one, NDCG, MRR."""
+"""Agreement and ranking metrics: quadratic weighted kappa, accuracy, within-one, NDCG, MRR, recall of Good items."""
 
 from __future__ import annotations
 
@@ -87,3 +87,10 @@ def ranking_metrics(frame, score: str, grade: str, query: str = "query_id", k: i
         return overall
     grouped = per_query.groupby("group").agg(ndcg=("ndcg", "mean"), mrr=("mrr", "mean"), queries=("query", "size")).reset_index()
     return pd.concat([overall, grouped], ignore_index=True)
+
+
+def recall_of_good(retrieved: np.ndarray, good: Sequence[set[int]], k: int) -> float:
+    """Mean over queries with at least one Good item of |Good in top-k| / |Good| (`retrieved`: ranked
+    corpus indices per query)."""
+    values = [len(set(row[:k].tolist()) & g) / len(g) for row, g in zip(retrieved, good) if g]
+    return float(np.mean(values)) if values else float("nan")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from jobsearch.bi_encoder import BiEncoder, BiEncoderConfig, encode, tokenize
+from jobsearch.bi_encoder import BiEncoder, BiEncoderConfig, tokenize
 from jobsearch.losses import RetrievalLoss
 
 Teacher = Callable[[list[str], list[int]], np.ndarray]
@@ -157,15 +157,3 @@ def train_round(model: BiEncoder, tokenizer, lists: MinedLists, item_texts: Sequ
             log(f"step {step + 1}/{config.steps}: {summary} ({time.perf_counter() - started:.0f} s)")
     model.eval()
     return RoundResult(history, time.perf_counter() - started)
-
-
-def recall_of_good(retrieved: np.ndarray, good: Sequence[set[int]], k: int) -> float:
-    """Mean over queries with at least one Good item of |Good in top-k| / |Good| (`retrieved`: ranked
-    corpus indices per query)."""
-    values = [len(set(row[:k].tolist()) & g) / len(g) for row, g in zip(retrieved, good) if g]
-    return float(np.mean(values)) if values else float("nan")
-
-
-def embed_corpus(model: BiEncoder, tokenizer, texts: Sequence[str], bi_config: BiEncoderConfig, device: str,
-                 log: Callable[[str], None] | None = None, batch_size: int = 64) -> np.ndarray:
-    return encode(model, tokenizer, texts, bi_config.item_max_length, batch_size, device, log, what="corpus items")

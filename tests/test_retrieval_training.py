@@ -16,7 +16,8 @@ from jobsearch.checkpoints import Checkpoint, CheckpointStore
 from jobsearch.cross_encoder import packaged_minilm
 from jobsearch.embeddings import Embedder
 from jobsearch.losses import InBatchContrastive, ListKL, ListNet, RetrievalLoss, ScoreCalibration
-from jobsearch.retrieval_training import RoundConfig, mine_lists, recall_of_good, top_k, train_round
+from jobsearch.metrics import recall_of_good
+from jobsearch.retrieval_training import RoundConfig, mine_lists, top_k, train_round
 
 
 def test_loss_docstring_examples_hold():
