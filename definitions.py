@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from jobsearch import POLICIES_DIR
-from jobsearch.llm import SMOLLM2
+from jobsearch.labels.llm import SMOLLM2
 
 from assets import (
     corpus, corpus_checks, judge, members, policy, ranking_eval, reference, retrieval, retrieval_eval, retrieval_model,

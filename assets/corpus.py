@@ -6,11 +6,11 @@ import dagster as dg
 import pandas as pd
 
 from assets.metadata import md_table, preview, share
-from assets.reference import reference_models
+from jobsearch.corpus.reference import reference_models
 from jobsearch import REPO_ROOT
-from jobsearch.ingest import default_sources, ingest_postings
-from jobsearch.normalize import normalize_postings
-from jobsearch.schemas import RawPosting, Reject
+from jobsearch.corpus.ingest import default_sources, ingest_postings
+from jobsearch.corpus.normalize import normalize_postings
+from jobsearch.corpus.schemas import RawPosting, Reject
 from resources import Scale, SourceFiles, Warehouse
 
 GROUP = "corpus"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
-from jobsearch.quality import SuiteReport, run_suite
-from jobsearch.schemas import SALARY_CEILING_USD, SALARY_FLOOR_USD, Seniority, WorkType
+from jobsearch.corpus.quality import SuiteReport, run_suite
+from jobsearch.corpus.schemas import SALARY_CEILING_USD, SALARY_FLOOR_USD, Seniority, WorkType
 from resources import Warehouse
 
 MIN_METRO_COVERAGE = 0.80

@@ -8,15 +8,15 @@ import pandas as pd
 
 from assets.metadata import md_table
 from assets.plots import confusion_plot, line_plot, smooth
-from assets.synthetic import load_job_policy, query_date
-from jobsearch.cross_encoder import (
+from assets.loaders import load_job_policy
+from jobsearch.ranking.cross_encoder import (
     MINILM, CrossEncoderConfig, TrainConfig, build_model, checkpoint_config, expected_grade, parameter_count,
     predict_proba, soft_label_objective, throughput, train_cross_encoder,
 )
 from jobsearch.checkpoints import Checkpoint
-from jobsearch.metrics import agreement, confusion
-from jobsearch.policy import file_sha256
-from jobsearch.synthetic import posting_text
+from jobsearch.ranking.metrics import agreement, confusion
+from jobsearch.labels.policy import file_sha256, query_date
+from jobsearch.labels.synthetic import posting_text
 from resources import ComputeDevice, ModelStore, PolicyFiles, Scale, Warehouse
 
 GROUP = "models"

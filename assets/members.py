@@ -1,7 +1,7 @@
 """Simulated members, their network and their behaviour on postings.
 
 No public data has LinkedIn member profiles, connections or clicks, so these three assets come from
-the seeded simulator documented in `jobsearch.simulate`. They are marked `simulated` in metadata.
+the seeded simulator documented in `jobsearch.corpus.simulate`. They are marked `simulated` in metadata.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import dagster as dg
 import numpy as np
 
 from assets.metadata import md_table, preview
-from jobsearch import simulate
+from jobsearch.corpus import simulate
 from resources import Scale, Warehouse
 
 GROUP = "corpus"
-SIMULATED = {"simulated": True, "simulator": "jobsearch.simulate"}
+SIMULATED = {"simulated": True, "simulator": "jobsearch.corpus.simulate"}
 
 
 @dg.asset(
@@ -23,7 +23,7 @@ SIMULATED = {"simulated": True, "simulator": "jobsearch.simulate"}
     deps=["postings", "occupations", "geo"],
     metadata=SIMULATED,
     description="SIMULATED member profiles drawn from O*NET titles and skills and from the geographic "
-    "and occupational distribution of the postings (seeded; see jobsearch/simulate.py).",
+    "and occupational distribution of the postings (seeded; see jobsearch/corpus/simulate.py).",
 )
 def member_profiles(warehouse: Warehouse, scale: Scale) -> dg.MaterializeResult:
     sizes = scale.sizes()

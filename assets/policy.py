@@ -13,8 +13,8 @@ import dagster as dg
 import pandas as pd
 
 from assets.metadata import md_table, preview
-from jobsearch.golden import JobGoldenRow, PeopleGoldenRow, consistency_problems, grade_coverage, load_golden
-from jobsearch.policy import PolicyError, file_sha256, load_policy
+from jobsearch.labels.golden import JobGoldenRow, PeopleGoldenRow, consistency_problems, grade_coverage, load_golden
+from jobsearch.labels.policy import PolicyError, file_sha256, load_policy
 from resources import PolicyFiles, Warehouse
 
 GROUP = "labels"
@@ -25,7 +25,7 @@ FILE_KEYS = {
 }
 
 
-def _path(files: PolicyFiles, kind: str, name: str):
+def policy_file_path(files: PolicyFiles, kind: str, name: str):
     return files.policy(name) if kind == "policy" else files.golden(name)
 
 
@@ -37,7 +37,7 @@ def _file_source(key: str, kind: str, name: str):
         tags={"dagster/kind/file": ""},
     )
     def _observe(policy_files: PolicyFiles) -> dg.ObserveResult:
-        path = _path(policy_files, kind, name)
+        path = policy_file_path(policy_files, kind, name)
         version = file_sha256(path) if path.exists() else "missing"
         return dg.ObserveResult(data_version=dg.DataVersion(version),
                                 metadata={"path": str(path), "sha256": version,

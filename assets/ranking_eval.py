@@ -11,11 +11,12 @@ import dagster as dg
 from dagster import AssetExecutionContext
 import pandas as pd
 
-from assets.evaluation import eval_sets, evaluate, input_tokens, load_ranker, measure_throughput
+from assets.loaders import eval_sets
 from assets.metadata import md_table
 from assets.plots import scatter_lines
-from jobsearch.pruning import parse_schedule, shape_of
-from assets.student import step_name
+from jobsearch.ranking.evaluation import evaluate, input_tokens, load_ranker, measure_throughput
+from jobsearch.ranking.pruning import parse_schedule, shape_of
+from jobsearch.ranking.student import step_name
 from resources import ComputeDevice, ModelStore, Scale, Warehouse
 
 GROUP = "models"

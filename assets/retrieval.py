@@ -3,9 +3,9 @@
 `job_embeddings` embeds postings with the fine-tuned `retrieval_model` (or, by configuration, any
 base: all-MiniLM-L6-v2 off the shelf, a local folder, a hub id) into the LanceDB table
 `job_embeddings`, with every filter column beside the vector; `profile_embeddings` does the same
-for member profiles. Both are incremental (`jobsearch.vector_table.sync_vectors`): an item whose
+for member profiles. Both are incremental (`jobsearch.retrieval.vector_table.sync_vectors`): an item whose
 text and model are unchanged keeps its vector, new or edited items are embedded, gone ones are
-deleted. `job_index` and `profile_index` load a table into `jobsearch.flat_index.FlatIndex` and
+deleted. `job_index` and `profile_index` load a table into `jobsearch.retrieval.flat_index.FlatIndex` and
 publish a new version atomically (readers never see a half-written index).
 """
 
@@ -16,19 +16,17 @@ from dagster import AssetExecutionContext
 import numpy as np
 import pandas as pd
 
-from assets.synthetic import load_job_policy, query_date
-from jobsearch.embeddings import Embedder, stable_id
-from jobsearch.engagement import SENIORITY_RANK
-from jobsearch.flat_index import FlatIndex, check_index
-from jobsearch.summarize import posting_segments, render
-from jobsearch.vector_table import read_table, sync_vectors
+from assets.loaders import load_job_policy, retrievable_postings, retrievable_profiles
+from jobsearch.labels.policy import query_date
+from jobsearch.retrieval.documents import (
+    FILTER_COLUMNS, embedding_text, filter_columns, profile_filter_columns, profile_text,
+)
+from jobsearch.retrieval.embeddings import RETRIEVAL_MODEL, Embedder
+from jobsearch.retrieval.flat_index import FlatIndex, check_index
+from jobsearch.retrieval.vector_table import read_table, sync_vectors
 from resources import ComputeDevice, ModelStore, Scale, VectorStore, Warehouse
 
 GROUP = "retrieval"
-RETRIEVAL_MODEL = "retrieval_model"
-FILTER_COLUMNS = ["geo_id", "company_id", "industry_id", "seniority", "remote", "work_type", "salary", "listed_at",
-                  "expires_at"]
-WORK_TYPES = ["FULL_TIME", "PART_TIME", "CONTRACT", "TEMPORARY", "INTERNSHIP", "VOLUNTEER", "OTHER"]
 
 
 class EmbeddingConfig(dg.Config):
@@ -42,78 +40,6 @@ class EmbeddingConfig(dg.Config):
 
 def embedder_for(config: EmbeddingConfig, model_store: ModelStore, device: ComputeDevice) -> Embedder:
     return Embedder.resolve(config.model, model_store.store(), {RETRIEVAL_MODEL}, device.resolve(), config.max_length)
-
-
-def embedding_text(posting: dict, as_of, sentences: int) -> str:
-    """What the bi-encoder reads of a posting: its fields and first sentences (no recency: a vector must
-    not go stale as days pass; recency is a filter)."""
-    return render([s for s in posting_segments(posting, as_of, max_sentences=sentences) if s.kind != "recency"])
-
-
-def profile_text(member: dict) -> str:
-    """What the bi-encoder reads of a member profile: title, employer, level, then the profile summary
-    (experience, industry, place, skills)."""
-    company = f" at {member['current_company_name']}" if isinstance(member.get("current_company_name"), str) else ""
-    level = str(member.get("seniority") or "").replace("_", "-").lower()
-    return " | ".join(t for t in (f"{member.get('current_title') or ''}{company}", level,
-                                  "open to remote" if member.get("open_to_remote") else "",
-                                  str(member.get("summary") or "")) if t)
-
-
-def _epoch(values: pd.Series) -> np.ndarray:
-    stamps = pd.to_datetime(values, errors="coerce")
-    seconds = (stamps - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
-    return seconds.fillna(-1).astype(np.int64).to_numpy()
-
-
-def _id_or_null(values: pd.Series) -> np.ndarray:
-    return np.array([stable_id(str(v)) if isinstance(v, str) and v else -1 for v in values], dtype=np.int64)
-
-
-def _flag(values: pd.Series) -> np.ndarray:
-    return values.map({True: 1, False: 0}).fillna(-1).astype(np.int8).to_numpy()
-
-
-def filter_columns(postings: pd.DataFrame) -> pd.DataFrame:
-    """A posting's filter columns (see `jobsearch.flat_index`: null = -1, salary NaN)."""
-    return pd.DataFrame({
-        "geo_id": _id_or_null(postings["metro_id"]),
-        "company_id": _id_or_null(postings["company_id"]),
-        "industry_id": _id_or_null(postings["industry"]),
-        "seniority": postings["seniority"].map(SENIORITY_RANK).fillna(-1).astype(np.int64).to_numpy(),
-        "remote": _flag(postings["remote"]),
-        "work_type": postings["work_type"].map({w: i for i, w in enumerate(WORK_TYPES)}).fillna(-1).astype(np.int64).to_numpy(),
-        "salary": postings["salary_med_usd"].astype(float).to_numpy(),
-        "listed_at": _epoch(postings["listed_at"]),
-        "expires_at": _epoch(postings["expires_at"]),
-    })
-
-
-def profile_filter_columns(members: pd.DataFrame) -> pd.DataFrame:
-    """A member's filter columns: metro, current company, industry, seniority, open to remote, desired pay
-    (the posting-only columns are null)."""
-    n = len(members)
-    return pd.DataFrame({
-        "geo_id": _id_or_null(members["metro_id"]),
-        "company_id": _id_or_null(members["current_company_id"]),
-        "industry_id": _id_or_null(members["industry"]),
-        "seniority": members["seniority"].map(SENIORITY_RANK).fillna(-1).astype(np.int64).to_numpy(),
-        "remote": _flag(members["open_to_remote"]),
-        "work_type": np.full(n, -1, dtype=np.int64),
-        "salary": members["desired_salary_usd"].astype(float).to_numpy(),
-        "listed_at": np.full(n, -1, dtype=np.int64),
-        "expires_at": np.full(n, -1, dtype=np.int64),
-    })
-
-
-def retrievable_postings(warehouse: Warehouse, limit: int | None) -> pd.DataFrame:
-    postings = warehouse.read_table("postings").sort_values("posting_id").reset_index(drop=True)
-    return postings.head(limit) if limit is not None else postings
-
-
-def retrievable_profiles(warehouse: Warehouse, limit: int | None) -> pd.DataFrame:
-    members = warehouse.read_table("member_profiles").sort_values("member_id").reset_index(drop=True)
-    return members.head(limit) if limit is not None else members
 
 
 def _embeddings_result(stats, embedder: Embedder, vectors: VectorStore, table: str) -> dg.MaterializeResult:

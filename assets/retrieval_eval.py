@@ -12,19 +12,21 @@ from dagster import AssetExecutionContext
 import numpy as np
 import pandas as pd
 
-from assets.evaluation import load_ranker
+from assets.loaders import load_job_policy, retrievable_postings, synthetic_query_splits
 from assets.metadata import md_table
-from assets.retrieval import GROUP, RETRIEVAL_MODEL, embedding_text, filter_columns, retrievable_postings
-from assets.retrieval_model import MONITOR_K, TeacherGrades, query_splits
-from assets.synthetic import load_job_policy, posting_bm25, query_date
-from jobsearch.embeddings import Embedder, stable_id
-from jobsearch.flat_index import FlatIndex
-from jobsearch.metrics import dcg, recall_of_good
-from jobsearch.retrieval_training import top_k
-from jobsearch.synthetic import posting_text
-from jobsearch.vector_table import read_table, sync_vectors, table_model
+from jobsearch.labels.policy import query_date
+from jobsearch.labels.synthetic import posting_text
+from jobsearch.ranking.evaluation import load_ranker
+from jobsearch.ranking.metrics import dcg, recall_of_good
+from jobsearch.retrieval.documents import embedding_text, filter_columns
+from jobsearch.retrieval.embeddings import RETRIEVAL_MODEL, Embedder, stable_id
+from jobsearch.retrieval.flat_index import FlatIndex
+from jobsearch.retrieval.lexical import posting_bm25
+from jobsearch.retrieval.training import MONITOR_K, TeacherGrades, top_k
+from jobsearch.retrieval.vector_table import read_table, sync_vectors, table_model
 from resources import ComputeDevice, ModelStore, Scale, VectorStore, Warehouse
 
+GROUP = "retrieval"
 BASELINE_TABLE = "job_embeddings_base"
 SERVED = " (job_index)"  # suffix of the method served from the published index
 GOOD = 2.5
@@ -62,7 +64,7 @@ def retrieval_eval(context: AssetExecutionContext, config: RetrievalEvalConfig, 
     store = model_store.store()
     policy, _ = load_job_policy(warehouse)
     as_of = query_date(policy)
-    _, queries = query_splits(warehouse, sizes.retrieval_eval_queries, sizes.seed)
+    _, queries = synthetic_query_splits(warehouse, sizes.retrieval_eval_queries, sizes.seed)
     postings = retrievable_postings(warehouse, sizes.retrieval_postings)
     records = postings.to_dict("records")
     texts = queries["query"].tolist()

@@ -1,9 +1,9 @@
 """The retrieval model: the bi-encoder fine-tuned with the relevance teacher in the loop.
 
 `retrieval_model` starts from the base (all-MiniLM-L6-v2 by default) and trains in rounds
-(`jobsearch.retrieval_training`): retrieve the top-K postings of each training query with the
+(`jobsearch.retrieval.training`): retrieve the top-K postings of each training query with the
 current model, grade them with the relevance teacher (the reward), mine the hard negatives, train
-on the lists with the composite loss (`jobsearch.losses.RetrievalLoss`). Training queries are the
+on the lists with the composite loss (`jobsearch.ranking.losses.RetrievalLoss`). Training queries are the
 synthetic queries outside the held-out tenth; the held-out queries measure every round: recall@10
 and @100 of teacher-Good postings (pooled over every round's top 100, all graded) and the cosine
 histograms per teacher grade (Good/Fair/Poor should separate).
@@ -14,23 +14,24 @@ from dagster import AssetExecutionContext
 import numpy as np
 import pandas as pd
 
-from assets.evaluation import Ranker, load_ranker
+from assets.loaders import load_job_policy, retrievable_postings, synthetic_query_splits
 from assets.metadata import md_table
 from assets.plots import line_plot, scatter_lines, smooth
-from assets.retrieval import GROUP, RETRIEVAL_MODEL, embedding_text, retrievable_postings
-from assets.synthetic import load_job_policy, query_date
-from assets.teachers import heldout
-from jobsearch.bi_encoder import BiEncoderConfig, build_bi_encoder, checkpoint_config, encode
 from jobsearch.checkpoints import Checkpoint
-from jobsearch.cross_encoder import MINILM, RELEVANCE, expected_grade
-from jobsearch.losses import RetrievalLoss
-from jobsearch.metrics import recall_of_good
-from jobsearch.retrieval_training import RoundConfig, mine_lists, top_k, train_round
-from jobsearch.synthetic import posting_text
+from jobsearch.labels.policy import query_date
+from jobsearch.labels.synthetic import posting_text
+from jobsearch.ranking.cross_encoder import MINILM
+from jobsearch.ranking.evaluation import load_ranker
+from jobsearch.ranking.losses import RetrievalLoss
+from jobsearch.ranking.metrics import recall_of_good
+from jobsearch.retrieval.bi_encoder import BiEncoderConfig, build_bi_encoder, checkpoint_config, encode
+from jobsearch.retrieval.documents import embedding_text
+from jobsearch.retrieval.embeddings import RETRIEVAL_MODEL
+from jobsearch.retrieval.training import MONITOR_K, RoundConfig, TeacherGrades, mine_lists, top_k, train_round
 from resources import ComputeDevice, ModelStore, Scale, Warehouse
 
+GROUP = "retrieval"
 GRADE_NAMES = ["Irrelevant", "Poor", "Fair", "Good", "Excellent"]
-MONITOR_K = 100
 
 
 class RetrievalModelConfig(dg.Config):
@@ -46,32 +47,6 @@ class RetrievalModelConfig(dg.Config):
     weight_listnet: float = 1.0
     weight_anchor: float = 0.2
     weight_calibration: float = 1.0
-
-
-class TeacherGrades:
-    """The teacher's expected grade for (query, corpus item) pairs, each pair graded once."""
-
-    def __init__(self, ranker: Ranker, item_texts: list[str], device: str):
-        self.ranker, self.item_texts, self.device = ranker, item_texts, device
-        self.cache: dict[tuple[str, int], float] = {}
-
-    def __call__(self, queries: list[str], items: list[int]) -> np.ndarray:
-        missing = list(dict.fromkeys((q, i) for q, i in zip(queries, items) if (q, i) not in self.cache))
-        if missing:
-            probs = self.ranker.probabilities([q for q, _ in missing], [self.item_texts[i] for _, i in missing],
-                                              self.device)[RELEVANCE]
-            self.cache.update(zip(missing, expected_grade(probs).tolist()))
-        return np.array([self.cache[(q, i)] for q, i in zip(queries, items)], dtype=np.float32)
-
-
-def query_splits(warehouse: Warehouse, eval_queries: int | None, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(training queries, held-out evaluation queries): the same stable tenth `distillation_pairs` holds out."""
-    queries = warehouse.read_table("synthetic_queries").sort_values("query_id").reset_index(drop=True)
-    held = queries["query_id"].map(heldout)
-    evaluation = queries[held]
-    if eval_queries is not None and len(evaluation) > eval_queries:
-        evaluation = evaluation.sample(eval_queries, random_state=seed).sort_values("query_id")
-    return queries[~held].reset_index(drop=True), evaluation.reset_index(drop=True)
 
 
 def mining_corpus(postings: pd.DataFrame, size: int | None, sources: set[str], seed: int) -> pd.DataFrame:
@@ -113,7 +88,7 @@ def retrieval_model(context: AssetExecutionContext, config: RetrievalModelConfig
     store = model_store.store()
     policy, _ = load_job_policy(warehouse)
     as_of = query_date(policy)
-    train_queries, eval_queries = query_splits(warehouse, sizes.retrieval_eval_queries, sizes.seed)
+    train_queries, eval_queries = synthetic_query_splits(warehouse, sizes.retrieval_eval_queries, sizes.seed)
     postings = retrievable_postings(warehouse, sizes.retrieval_postings)
     corpus = mining_corpus(postings, sizes.retrieval_mining_postings, set(train_queries["posting_id"].dropna()), sizes.seed)
     records = corpus.to_dict("records")

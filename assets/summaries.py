@@ -11,11 +11,13 @@ from dagster import AssetExecutionContext
 import numpy as np
 import pandas as pd
 
-from assets.evaluation import eval_sets, load_ranker
+from assets.distilled_models import StudentConfig, ndcg_bound, saved_result
+from assets.loaders import eval_sets, load_job_policy
 from assets.metadata import md_table, preview
-from assets.student import StudentConfig, _step_metrics, distill, ndcg_bound, saved_result, summary_ranker
-from assets.synthetic import load_job_policy, query_date
-from jobsearch.summarize import SegmentScorer, occlusion_importance, posting_segments, render, segment_features, summarize
+from jobsearch.labels.policy import query_date
+from jobsearch.ranking.evaluation import load_ranker
+from jobsearch.ranking.student import distill, step_metrics, summary_ranker
+from jobsearch.ranking.summarize import SegmentScorer, occlusion_importance, posting_segments, render, segment_features, summarize
 from resources import ComputeDevice, ModelStore, Scale, Warehouse
 
 GROUP = "models"
@@ -102,9 +104,9 @@ def summary_student(context: AssetExecutionContext, config: StudentConfig, wareh
     ranker = summary_ranker(load_ranker(store, "student"), sizes.summary_tokens)
     summaries = dict(warehouse.query("SELECT posting_id, summary FROM posting_summaries").itertuples(index=False))
     labels = warehouse.read_table("teacher_labels")
-    result = distill(ranker, labels, [summaries[p] for p in labels["posting_id"]], sizes.summary_steps, config,
+    result = distill(ranker, labels, [summaries[p] for p in labels["posting_id"]], sizes.summary_steps, config.settings(),
                      sizes.seed + 200, context.log.info, run_device)
-    metrics = {**_step_metrics(ranker, eval_sets(warehouse), result, run_device, summaries),
+    metrics = {**step_metrics(ranker, eval_sets(warehouse), result, run_device, summaries),
                "max_length": ranker.config.max_length}
     return saved_result(store, "summary_student", ranker, metrics, result, "on summaries")
 

@@ -3,52 +3,26 @@
 
 import json
 import re
-from datetime import datetime
-from functools import lru_cache
 
 import dagster as dg
 from dagster import AssetExecutionContext
 import numpy as np
 import pandas as pd
 
+from assets.loaders import load_job_policy
 from assets.metadata import md_table, preview
 from assets.plots import confusion_plot
-from assets.reference import reference_models
-from jobsearch.lexical import BM25Index
-from jobsearch.metrics import agreement, confusion
-from jobsearch.policy import Policy
-from jobsearch.query_parser import QueryParser
-from jobsearch.rubric import GradeContext, RubricGrader
-from jobsearch.synthetic import (
+from jobsearch.labels.policy import Policy, query_date
+from jobsearch.labels.rubric import GradeContext, RubricGrader
+from jobsearch.query.parser import QueryParser, query_parser
+from jobsearch.ranking.metrics import agreement, confusion
+from jobsearch.retrieval.lexical import posting_bm25
+from jobsearch.labels.synthetic import (
     accept_rewrite, candidate_pairs, plausible_query, grading_prompt, posting_text, rewrite_prompt, seed_queries,
 )
 from resources import LLM, Scale, SourceFiles, Warehouse
 
 GROUP = "labels"
-
-
-@lru_cache(maxsize=2)
-def query_parser(data_dir: str) -> QueryParser:
-    gazetteer, occupations, lexicon = reference_models(data_dir)
-    return QueryParser(gazetteer, occupations, lexicon)
-
-
-def posting_bm25(postings: pd.DataFrame) -> BM25Index:
-    """BM25 over title (twice, for weight) and the start of the description: mines candidates."""
-    return BM25Index.build((postings["title"] + " " + postings["title"] + " " +
-                            postings["description"].fillna("").str[:600]).tolist())
-
-
-def load_job_policy(warehouse: Warehouse) -> tuple[Policy, str]:
-    row = warehouse.read_table("policy_job_search").iloc[0]
-    if not row["ok"]:
-        raise ValueError(f"the job_search policy does not parse: {row['error']}")
-    return Policy.model_validate(json.loads(row["policy_json"])), row["sha256"]
-
-
-def query_date(policy: Policy) -> datetime:
-    value = getattr(policy, "query_date", None) or "2024-04-20"
-    return datetime.fromisoformat(str(value))
 
 
 def _normalized(text: str) -> str:
@@ -195,7 +169,7 @@ def grade_pairs(pairs: pd.DataFrame, postings_by_id: pd.DataFrame, policy: Polic
 @dg.asset_check(asset="synthetic_queries", blocking=True,
                 description="Ids unique, queries non-empty and deduplicated, at least 8 query types.")
 def synthetic_queries_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
-    from jobsearch.quality import run_suite
+    from jobsearch.corpus.quality import run_suite
 
     frame = warehouse.read_table("synthetic_queries")
     report = run_suite(frame, "synthetic_queries", lambda E: [
@@ -215,7 +189,7 @@ def synthetic_queries_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
                 description="Every pair references a known query and posting; distributions sum to 1; "
                 "every grade occurs.")
 def synthetic_grades_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
-    from jobsearch.quality import run_suite
+    from jobsearch.corpus.quality import run_suite
 
     grades = warehouse.read_table("synthetic_grades")
     queries = warehouse.read_table("synthetic_queries", ["query_id"])["query_id"].tolist()

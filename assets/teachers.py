@@ -7,33 +7,25 @@ learns click and apply probabilities from the logged impressions; `teacher_label
 teacher's soft labels per training pair, so a student trains from stored labels.
 """
 
-import zlib
-
 import dagster as dg
 from dagster import AssetExecutionContext
 import numpy as np
 import pandas as pd
 import torch
 
-from assets.evaluation import eval_sets, evaluate, load_ranker, measure_throughput
+from assets.loaders import eval_sets, posting_texts
 from assets.metadata import md_table, preview
-from assets.plots import line_plot, smooth
-from assets.synthetic import posting_bm25
-from jobsearch import engagement as eng
+from assets.plots import line_plot, scatter_lines, smooth
 from jobsearch.checkpoints import Checkpoint
-from jobsearch.cross_encoder import RELEVANCE, TrainConfig, distillation_objective, expected_grade, train_cross_encoder
-from jobsearch.pruning import Shape, prune_to, shape_of
-from jobsearch.synthetic import posting_text
+from jobsearch.labels.synthetic import heldout
+from jobsearch.ranking import engagement as eng
+from jobsearch.ranking.cross_encoder import RELEVANCE, TrainConfig, distillation_objective, expected_grade, train_cross_encoder
+from jobsearch.ranking.evaluation import evaluate, load_ranker, measure_throughput
+from jobsearch.ranking.pruning import Shape, prune_to, shape_of
+from jobsearch.retrieval.lexical import posting_bm25
 from resources import ComputeDevice, ModelStore, Scale, Warehouse
 
 GROUP = "models"
-HELDOUT_SHARE = 10  # one query in ten, by a stable hash of its id
-
-
-def heldout(query_id: str) -> bool:
-    return zlib.crc32(query_id.encode()) % HELDOUT_SHARE == 0
-
-
 def searchers(queries: pd.DataFrame, postings: pd.DataFrame, members: pd.DataFrame, seed: int) -> list[str]:
     """Who issues each synthetic query: the member a profile query came from, else a member in the
     occupation (or occupation group) of the posting the query was written from, else anyone."""
@@ -86,7 +78,7 @@ def distillation_pairs(context: AssetExecutionContext, warehouse: Warehouse, mod
         queries[["query_id", "query", "query_type", "split", "member_id"]], on="query_id")
 
     judge = load_ranker(model_store.store(), "judge")
-    texts = _texts(warehouse, pairs, judge.description_chars)
+    texts = posting_texts(warehouse, pairs, judge.description_chars)
     context.log.info(f"judge grading {len(pairs)} distillation pairs ({(pairs['split'] == 'heldout').sum()} held out)")
     probs = judge.probabilities(pairs["query"].tolist(), texts, device.resolve())[RELEVANCE]
     pairs["judge_probs"] = list(probs.round(5))
@@ -100,15 +92,6 @@ def distillation_pairs(context: AssetExecutionContext, warehouse: Warehouse, mod
                                           .sort_index().rename_axis("grade").rename("pairs").reset_index()),
         "preview": preview(pairs, columns=["query", "posting_id", "candidate_kind", "split", "judge_grade"]),
     })
-
-
-def _texts(warehouse: Warehouse, pairs: pd.DataFrame, description_chars: int) -> list[str]:
-    from assets.synthetic import load_job_policy, query_date
-
-    policy, _ = load_job_policy(warehouse)
-    as_of = query_date(policy)
-    by_id = warehouse.read_table("postings").set_index("posting_id", drop=False)
-    return [posting_text(p, as_of, description_chars) for p in by_id.loc[pairs["posting_id"]].to_dict("records")]
 
 
 class RelevanceTeacherConfig(dg.Config):
@@ -134,7 +117,7 @@ def relevance_teacher(context: AssetExecutionContext, config: RelevanceTeacherCo
     target = Shape(min(sizes.teacher_layers, start.layers), start.mlp_width)
     teacher = judge.with_model(prune_to(judge.model, target))
     train = warehouse.query("SELECT * FROM distillation_pairs WHERE split = 'train'")
-    texts = _texts(warehouse, train, teacher.description_chars)
+    texts = posting_texts(warehouse, train, teacher.description_chars)
     run_device = device.resolve()
     context.log.info(f"distilling the judge ({start}) into a {target} teacher on {len(train)} pairs")
     result = train_cross_encoder(
@@ -218,8 +201,6 @@ def engagement_teacher(context: AssetExecutionContext, config: EngagementTeacher
 
 
 def _reliability_plot(curves: dict[str, pd.DataFrame]) -> dg.MetadataValue:
-    from assets.plots import scatter_lines
-
     return scatter_lines({e: (t["predicted"].tolist(), t["observed"].tolist()) for e, t in curves.items()},
                          "engagement teacher reliability (held-out sessions)", "predicted probability",
                          "observed rate", diagonal=True)
@@ -248,7 +229,7 @@ def teacher_labels(context: AssetExecutionContext, warehouse: Warehouse, model_s
                             "FROM distillation_pairs WHERE split = 'train'")
     teacher = load_ranker(store, "relevance_teacher")
     context.log.info(f"relevance teacher labelling {len(pairs)} pairs")
-    relevance = teacher.probabilities(pairs["query"].tolist(), _texts(warehouse, pairs, teacher.description_chars),
+    relevance = teacher.probabilities(pairs["query"].tolist(), posting_texts(warehouse, pairs, teacher.description_chars),
                                       device.resolve())[RELEVANCE]
     engagement_model = load_engagement(store)
     data = _impression_data(warehouse, pairs.assign(position=1), engagement_model.config.buckets, labels=False)

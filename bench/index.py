@@ -1,4 +1,4 @@
-"""Benchmark of the flat index (`jobsearch.flat_index.FlatIndex`) against FAISS, LanceDB and numpy.
+"""Benchmark of the flat index (`jobsearch.retrieval.flat_index.FlatIndex`) against FAISS, LanceDB and numpy.
 
 One run prints one markdown table and writes it to `--out`:
 sizes x k (10, 100) x batch (1, 64) x filter (none, ~50%, ~10%, ~1% of rows pass), with
@@ -34,7 +34,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jobsearch.flat_index import (
+from jobsearch.retrieval.flat_index import (
     CPU_PRECISIONS,
     Filters,
     FlatIndex,

@@ -28,10 +28,11 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
 import definitions  # noqa: E402
-from assets.evaluation import eval_sets, evaluate, input_tokens, load_ranker, measure_throughput  # noqa: E402
-from assets.student import step_name  # noqa: E402
+from assets.loaders import eval_sets  # noqa: E402
+from jobsearch.ranking.evaluation import evaluate, input_tokens, load_ranker, measure_throughput  # noqa: E402
+from jobsearch.ranking.student import step_name  # noqa: E402
 from jobsearch.profiles import sizes_for  # noqa: E402
-from jobsearch.pruning import parse_schedule, shape_of  # noqa: E402
+from jobsearch.ranking.pruning import parse_schedule, shape_of  # noqa: E402
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from jobsearch.llm import SMOLLM2, LanguageModel, load_language_model
+from jobsearch.labels.llm import SMOLLM2, LanguageModel, load_language_model
 
 
 class LLM(dg.ConfigurableResource):

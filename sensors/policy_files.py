@@ -11,8 +11,8 @@ import json
 
 import dagster as dg
 
-from assets.policy import FILE_KEYS, _path
-from jobsearch.policy import file_sha256
+from assets.policy import FILE_KEYS, policy_file_path
+from jobsearch.labels.policy import file_sha256
 from resources import PolicyFiles
 
 observe_policy_files = dg.define_asset_job(
@@ -28,7 +28,7 @@ def policy_files_sensor(context: dg.SensorEvaluationContext, policy_files: Polic
     previous = json.loads(context.cursor) if context.cursor else {}
     current = {}
     for key, (kind, name) in FILE_KEYS.items():
-        path = _path(policy_files, kind, name)
+        path = policy_file_path(policy_files, kind, name)
         current[key] = file_sha256(path) if path.exists() else "missing"
     changed = sorted(k for k, v in current.items() if previous.get(k) != v)
     if not changed:

@@ -6,11 +6,11 @@ import numpy as np
 import torch
 
 from jobsearch.checkpoints import Checkpoint, CheckpointStore
-from jobsearch.cross_encoder import (
+from jobsearch.ranking.cross_encoder import (
     CrossEncoderConfig, PairEncoder, TrainConfig, build_model, checkpoint_config, load_model, predict_proba,
     soft_label_objective, train_cross_encoder,
 )
-from jobsearch.losses import SoftLabelCrossEntropy
+from jobsearch.ranking.losses import SoftLabelCrossEntropy
 
 
 def test_soft_label_loss_matches_hand_computation():

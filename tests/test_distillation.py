@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 import torch
 
-from jobsearch import engagement as eng
-from jobsearch.cross_encoder import (
+from jobsearch.ranking import engagement as eng
+from jobsearch.ranking.cross_encoder import (
     RELEVANCE, CrossEncoderConfig, TrainConfig, build_model, distillation_objective, head_probabilities,
     parameter_count, predict_logits, split_heads, train_cross_encoder, with_heads,
 )
-from jobsearch.metrics import ndcg_at_k, ranking_metrics
-from jobsearch.pruning import Shape, parse_schedule, prune_to, shape_of
-from jobsearch.summarize import (
+from jobsearch.ranking.metrics import ndcg_at_k, ranking_metrics
+from jobsearch.ranking.pruning import Shape, parse_schedule, prune_to, shape_of
+from jobsearch.ranking.summarize import (
     Segment, SegmentScorer, occlusion_importance, posting_segments, render, segment_features, summarize,
 )
 

@@ -7,9 +7,9 @@ import math
 import pytest
 import torch
 
-from jobsearch.cross_encoder import CrossEncoderConfig, build_model
-from jobsearch.losses import DistillationKL, MultiTeacherDistillation
-from jobsearch.pruning import drop_layers, gradual_schedule, layers_to_keep
+from jobsearch.ranking.cross_encoder import CrossEncoderConfig, build_model
+from jobsearch.ranking.losses import DistillationKL, MultiTeacherDistillation
+from jobsearch.ranking.pruning import drop_layers, gradual_schedule, layers_to_keep
 
 
 def test_kl_matches_hand_computation_and_is_zero_at_the_teacher():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from jobsearch.flat_index import (
+from jobsearch.retrieval.flat_index import (
     CPU_PRECISIONS,
     NULL,
     Filters,

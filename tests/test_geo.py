@@ -1,4 +1,4 @@
-"""Tests for jobsearch.geo on the real files in data/geo."""
+"""Tests for jobsearch.corpus.geo on the real files in data/geo."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from jobsearch import SHIPPED_DATA
-from jobsearch.geo import GEO_MATCH_COLUMNS, Gazetteer, GeoMatch, metro_coverage, normalize
+from jobsearch.corpus.geo import GEO_MATCH_COLUMNS, Gazetteer, GeoMatch, metro_coverage, normalize
 
 GEO_DIR = SHIPPED_DATA / "geo"
 POSTINGS_2023 = SHIPPED_DATA / "linkedin_2023" / "job_postings.csv"

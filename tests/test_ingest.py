@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from jobsearch import SHIPPED_DATA
-from jobsearch.ingest import PostingSource, default_sources, ingest_postings
-from jobsearch.schemas import LinkedInPostingRow
+from jobsearch.corpus.ingest import PostingSource, default_sources, ingest_postings
+from jobsearch.corpus.schemas import LinkedInPostingRow
 
 HEADER = ["job_id", "company_name", "title", "description", "max_salary", "pay_period", "location", "company_id",
           "views", "med_salary", "min_salary", "formatted_work_type", "applies", "listed_time", "remote_allowed",
@@ -89,7 +89,7 @@ def test_glassdoor_salary_and_company_parsed():
     ("Employer Provided Salary:$150K-$160K", (150000.0, 160000.0, "YEARLY")),
 ])
 def test_glassdoor_salary_forms(estimate, expected):
-    from jobsearch.schemas import GlassdoorRow
+    from jobsearch.corpus.schemas import GlassdoorRow
 
     row = GlassdoorRow.model_validate({"": "3", "Job Title": "Analyst", "Location": "Austin, TX",
                                        "Salary Estimate": estimate})

@@ -181,7 +181,7 @@ def test_golden_pair_with_unknown_id_fails_its_check(corpus_run, llm_cache, tmp_
 def test_teachers_student_pruning_summaries_and_ranking_eval(labels_run):
     """The whole distillation stage on the tiny profile, through the real training loops."""
     from jobsearch.profiles import sizes_for
-    from jobsearch.pruning import parse_schedule
+    from jobsearch.ranking.pruning import parse_schedule
 
     result, resources = labels_run
     expected = {"distillation_pairs", "relevance_teacher", "engagement_teacher", "teacher_labels", "student",

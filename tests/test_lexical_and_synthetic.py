@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from jobsearch.lexical import BM25Index
-from jobsearch.synthetic import candidate_pairs, seed_queries, short_title
+from jobsearch.retrieval.lexical import BM25Index
+from jobsearch.labels.synthetic import candidate_pairs, seed_queries, short_title
 
 
 def test_bm25_prefers_rare_matching_terms():
@@ -56,7 +56,7 @@ def test_candidate_pairs_mix_source_lexical_random():
 
 
 def test_llm_chatter_is_not_a_query():
-    from jobsearch.synthetic import plausible_query
+    from jobsearch.labels.synthetic import plausible_query
 
     seed = "sales associate jobs"
     assert plausible_query("retail sales associate openings near me", seed)

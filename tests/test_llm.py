@@ -7,8 +7,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from jobsearch.llm import SMOLLM2, TransformersLM, chat, clean_generation, grade_token_ids
-from jobsearch.synthetic import grading_prompt, rewrite_prompt
+from jobsearch.labels.llm import SMOLLM2, TransformersLM, chat, clean_generation, grade_token_ids
+from jobsearch.labels.synthetic import grading_prompt, rewrite_prompt
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_vllm_backend_same_interface(llm_cache):
 
     if not torch.cuda.is_available():
         pytest.skip("vLLM needs a GPU")
-    from jobsearch.llm import VllmLM
+    from jobsearch.labels.llm import VllmLM
 
     model = VllmLM(SMOLLM2, cache_dir=llm_cache, gpu_memory_utilization=0.3, max_model_len=1024)
     out = model.generate([rewrite_prompt("nurse jobs in Ohio")], max_tokens=12, temperature=0.0)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from jobsearch.metrics import agreement, mrr, ndcg_at_k, quadratic_weighted_kappa
+from jobsearch.ranking.metrics import agreement, mrr, ndcg_at_k, quadratic_weighted_kappa
 
 
 def test_qwk_perfect_chance_and_hand_computed():

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from jobsearch import POLICIES_DIR
-from jobsearch.policy import PolicyError, load_policy
+from jobsearch.labels.policy import PolicyError, load_policy
 
 
 @pytest.mark.parametrize("name", ["job_search", "people_search"])

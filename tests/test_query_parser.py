@@ -9,12 +9,12 @@ import time
 import pytest
 
 from jobsearch import SHIPPED_DATA
-from jobsearch.companies import company_matches, is_staffing_company, normalize_company
-from jobsearch.geo import Gazetteer
-from jobsearch.query_parser import FIELD_OCCUPATIONS, QueryIntent, QueryParser
-from jobsearch.schemas import Seniority, WorkType
-from jobsearch.skills import skill_lexicon
-from jobsearch.taxonomy import Occupations
+from jobsearch.corpus.companies import company_matches, is_staffing_company, normalize_company
+from jobsearch.corpus.geo import Gazetteer
+from jobsearch.query.parser import FIELD_OCCUPATIONS, QueryIntent, QueryParser
+from jobsearch.corpus.schemas import Seniority, WorkType
+from jobsearch.corpus.skills import skill_lexicon
+from jobsearch.corpus.taxonomy import Occupations
 
 pytestmark = pytest.mark.skipif(
     not (SHIPPED_DATA / "onet" / "Occupation Data.txt").exists()

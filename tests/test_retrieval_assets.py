@@ -10,9 +10,9 @@ import duckdb
 import numpy as np
 
 import definitions
-from jobsearch.embeddings import stable_id
-from jobsearch.flat_index import FlatIndex, Filters
-from jobsearch.vector_table import table_model
+from jobsearch.retrieval.embeddings import stable_id
+from jobsearch.retrieval.flat_index import FlatIndex, Filters
+from jobsearch.retrieval.vector_table import table_model
 
 SELECTION = dg.AssetSelection.assets("job_search_policy", "job_embeddings", "job_index", "profile_embeddings",
                                      "profile_index")

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 import torch
 
-from jobsearch import losses
-from jobsearch.bi_encoder import BiEncoder, BiEncoderConfig, checkpoint_config, encode, load_bi_encoder
+from jobsearch.ranking import losses
+from jobsearch.retrieval.bi_encoder import BiEncoder, BiEncoderConfig, checkpoint_config, encode, load_bi_encoder
 from jobsearch.checkpoints import Checkpoint, CheckpointStore
-from jobsearch.cross_encoder import packaged_minilm
-from jobsearch.embeddings import Embedder
-from jobsearch.losses import InBatchContrastive, ListKL, ListNet, RetrievalLoss, ScoreCalibration
-from jobsearch.metrics import recall_of_good
-from jobsearch.retrieval_training import RoundConfig, mine_lists, top_k, train_round
+from jobsearch.ranking.cross_encoder import packaged_minilm
+from jobsearch.retrieval.embeddings import Embedder
+from jobsearch.ranking.losses import InBatchContrastive, ListKL, ListNet, RetrievalLoss, ScoreCalibration
+from jobsearch.ranking.metrics import recall_of_good
+from jobsearch.retrieval.training import RoundConfig, mine_lists, top_k, train_round
 
 
 def test_loss_docstring_examples_hold():

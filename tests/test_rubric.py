@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from jobsearch import POLICIES_DIR, SHIPPED_DATA
-from jobsearch.policy import load_policy
-from jobsearch.rubric import GradeContext, RubricGrader
+from jobsearch.labels.policy import load_policy
+from jobsearch.labels.rubric import GradeContext, RubricGrader
 
 
 @pytest.fixture(scope="module")
 def parser():
-    from assets.synthetic import query_parser
+    from jobsearch.query.parser import query_parser
 
     return query_parser(str(SHIPPED_DATA))
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jobsearch.simulate import (
+from jobsearch.corpus.simulate import (
     SENIORITY_LEVELS,
     apply_view_ratio,
     simulate_connections,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jobsearch.taxonomy import Occupations, normalize_title, seniority_from_job_zone, title_segments
+from jobsearch.corpus.taxonomy import Occupations, normalize_title, seniority_from_job_zone, title_segments
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -20,11 +20,11 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from jobsearch.companies import company_matches, is_staffing_company
-from jobsearch.policy import Policy
-from jobsearch.query_parser import QueryIntent
+from jobsearch.corpus.companies import company_matches, is_staffing_company
+from jobsearch.corpus.schemas import SENIORITY_LADDER
+from jobsearch.labels.policy import Policy
+from jobsearch.query.parser import QueryIntent
 
-SENIORITY_LADDER = ["INTERNSHIP", "ENTRY", "ASSOCIATE", "MID_SENIOR", "DIRECTOR", "EXECUTIVE"]
 GRADE_THRESHOLDS = [(0.90, 4), (0.70, 3), (0.50, 2), (0.25, 1)]
 UNVERIFIED_LEVELS = {"unverifiable", "unstated", "unknown", "ambiguous"}
 COMPATIBLE_WORK_TYPES = {

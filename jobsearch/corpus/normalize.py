@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from jobsearch.schemas import PAY_PERIOD_TO_YEAR, Seniority, WorkType
+from jobsearch.corpus.schemas import PAY_PERIOD_TO_YEAR, Seniority, WorkType
 
 GeoResolver = Callable[[Sequence[str | None], Sequence[str | None], Sequence[str | None]], pd.DataFrame]
 TitleMatcher = Callable[[Sequence[str]], pd.DataFrame]

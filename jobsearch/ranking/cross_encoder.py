@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from jobsearch.losses import MultiTeacherDistillation, SoftLabelCrossEntropy
+from jobsearch.ranking.losses import MultiTeacherDistillation, SoftLabelCrossEntropy
 
 MINILM = "all-minilm-l6-v2"
 RELEVANCE = "relevance"

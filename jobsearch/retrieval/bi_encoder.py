@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from jobsearch.cross_encoder import MINILM, resolve_base
+from jobsearch.ranking.cross_encoder import MINILM, resolve_base
 
 
 @dataclass

@@ -23,9 +23,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from jobsearch.lexical import tokenize
+from jobsearch.corpus.schemas import SENIORITY_RANK
+from jobsearch.retrieval.lexical import tokenize
 
-SENIORITY_RANK = {"INTERNSHIP": 0, "ENTRY_LEVEL": 1, "ASSOCIATE": 2, "MID_SENIOR": 3, "DIRECTOR": 4, "EXECUTIVE": 5}
 FEATURES = ["same_occupation", "same_occupation_group", "same_metro", "same_state", "remote_fit",
             "posting_remote", "seniority_gap", "seniority_known", "pay_vs_target", "pay_known",
             "same_company", "log_views", "log_position"]

@@ -73,3 +73,10 @@ class BM25Index:
         top_scores = np.take_along_axis(scores, top, axis=1)
         order = np.argsort(-top_scores, axis=1, kind="stable")
         return np.take_along_axis(top, order, axis=1), np.take_along_axis(top_scores, order, axis=1)
+
+
+def posting_bm25(postings) -> BM25Index:
+    """BM25 over a posting's title (twice, for weight) and the start of its description: mines
+    candidates for grading and distillation."""
+    return BM25Index.build((postings["title"] + " " + postings["title"] + " " +
+                            postings["description"].fillna("").str[:600]).tolist())

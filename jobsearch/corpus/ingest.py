@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from jobsearch.schemas import GlassdoorRow, LinkedIn2023Row, LinkedInPostingRow, RawPosting, Reject
+from jobsearch.corpus.schemas import GlassdoorRow, LinkedIn2023Row, LinkedInPostingRow, RawPosting, Reject
 
 csv.field_size_limit(1 << 30)
 

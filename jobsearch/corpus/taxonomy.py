@@ -74,6 +74,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from jobsearch.corpus.schemas import SENIORITY_LEVELS
+
 __all__ = [
     "SENIORITY_LEVELS",
     "Occupations",
@@ -82,7 +84,6 @@ __all__ = [
     "title_segments",
 ]
 
-SENIORITY_LEVELS = ("INTERNSHIP", "ENTRY", "ASSOCIATE", "MID_SENIOR", "DIRECTOR", "EXECUTIVE", "UNKNOWN")
 
 _ZONE_TO_SENIORITY = {1: "ENTRY", 2: "ENTRY", 3: "ASSOCIATE", 4: "MID_SENIOR", 5: "MID_SENIOR"}
 

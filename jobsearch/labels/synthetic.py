@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,13 +19,23 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from jobsearch.corpus.schemas import Seniority
+
 QUERY_TYPES = [
     "title", "title_location", "skill", "remote", "pay", "company", "seniority", "recency",
     "compound", "profile",
 ]
 
-_SENIORITY_WORDS = {"INTERNSHIP": "internship", "ENTRY": "entry level", "ASSOCIATE": "associate",
-                    "MID_SENIOR": "senior", "DIRECTOR": "director", "EXECUTIVE": "executive"}
+HELDOUT_SHARE = 10  # one synthetic query in ten, by a stable hash of its id, is held out of training
+
+
+def heldout(query_id: str) -> bool:
+    """Whether a synthetic query is held out of training (for evaluation), by a stable hash of its id."""
+    return zlib.crc32(query_id.encode()) % HELDOUT_SHARE == 0
+
+
+_SENIORITY_WORDS = {Seniority.INTERNSHIP: "internship", Seniority.ENTRY: "entry level", Seniority.ASSOCIATE: "associate",
+                    Seniority.MID_SENIOR: "senior", Seniority.DIRECTOR: "director", Seniority.EXECUTIVE: "executive"}
 _CLEAN_TITLE = re.compile(r"\s*[\(\[].*?[\)\]]|\s+[-–|/,:].*$")
 _SENIOR_PREFIX = re.compile(r"^(senior|sr\.?|junior|jr\.?|lead|principal|staff|head of|chief)\s+", re.I)
 

@@ -1,8 +1,8 @@
-"""Shared by the model assets: load a ranker from the model store and measure it the same way everywhere.
+"""Load a ranker from the model store and measure it the same way everywhere.
 
-Two references: the golden test split (human grades) and held-out synthetic queries whose
-candidates the judge graded (its expected grade is the gain). Both are ranked per query and scored
-with NDCG@10 and MRR (`jobsearch.metrics.ranking_metrics`).
+Two references: the golden test split and held-out synthetic queries whose candidates the judge
+graded (its expected grade is the gain). Both are ranked per query and scored with NDCG@10 and MRR
+(`jobsearch.ranking.metrics.ranking_metrics`). The tables come in as plain data frames (`EvalSets`).
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from assets.synthetic import load_job_policy, query_date
 from jobsearch.checkpoints import Checkpoint, CheckpointStore
-from jobsearch.cross_encoder import (
+from jobsearch.ranking.cross_encoder import (
     RELEVANCE, CrossEncoderConfig, PairEncoder, checkpoint_config, expected_grade, head_probabilities, load_model,
     parameter_count, predict_logits, throughput,
 )
-from jobsearch.metrics import ranking_metrics
-from jobsearch.synthetic import posting_text
-from resources import Warehouse
+from jobsearch.ranking.metrics import ranking_metrics
+from jobsearch.labels.synthetic import posting_text
 
 DEFAULT_DESCRIPTION_CHARS = 60
 THROUGHPUT_PAIRS = 512
@@ -64,26 +62,17 @@ def load_ranker(store: CheckpointStore, name: str) -> Ranker:
 
 @dataclass
 class EvalSets:
-    golden: pd.DataFrame    # query_id, query, posting_id, grade (human)
+    """The reference tables a ranker is measured on."""
+    golden: pd.DataFrame    # query_id, query, posting_id, grade (golden test split)
     heldout: pd.DataFrame   # query_id, query, query_type, posting_id, grade (judge expected grade)
     postings: pd.DataFrame  # indexed by posting_id
-    as_of: object
+    as_of: object           # the policy's query date
 
     def texts(self, frame: pd.DataFrame, description_chars: int, summaries: dict[str, str] | None = None) -> list[str]:
         if summaries is not None:
             return [summaries[p] for p in frame["posting_id"]]
         records = self.postings.loc[frame["posting_id"]].to_dict("records")
         return [posting_text(p, self.as_of, description_chars) for p in records]
-
-
-def eval_sets(warehouse: Warehouse) -> EvalSets:
-    policy, _ = load_job_policy(warehouse)
-    golden = warehouse.query("SELECT query_id, query, posting_id, grade FROM golden_job_search WHERE split = 'test'")
-    heldout = warehouse.query(
-        "SELECT query_id, query, query_type, posting_id, judge_grade AS grade FROM distillation_pairs "
-        "WHERE split = 'heldout' ORDER BY query_id, posting_id")
-    postings = warehouse.read_table("postings").set_index("posting_id", drop=False)
-    return EvalSets(golden, heldout, postings, query_date(policy))
 
 
 def evaluate(ranker: Ranker, sets: EvalSets, summaries: dict[str, str] | None = None, device: str = "cpu") -> dict:

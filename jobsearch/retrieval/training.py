@@ -3,7 +3,7 @@
 Each round: embed the corpus with the current model, retrieve the top-K items per training query,
 have the teacher grade them (the reward), build one list per query (its best item as the positive,
 the hardest negatives: items the model ranks high that the teacher grades low), then train on
-those lists with `jobsearch.losses.RetrievalLoss` (in-batch InfoNCE, ListNet against the teacher's
+those lists with `jobsearch.ranking.losses.RetrievalLoss` (in-batch InfoNCE, ListNet against the teacher's
 grades, KL to the scores of the model that mined the list, score calibration). The next round
 mines with the model this round produced, so its negatives are the mistakes it still makes.
 """
@@ -17,11 +17,31 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from jobsearch.bi_encoder import BiEncoder, BiEncoderConfig, tokenize
-from jobsearch.losses import RetrievalLoss
+from jobsearch.ranking.cross_encoder import RELEVANCE, expected_grade
+from jobsearch.ranking.evaluation import Ranker
+from jobsearch.ranking.losses import RetrievalLoss
+from jobsearch.retrieval.bi_encoder import BiEncoder, BiEncoderConfig, tokenize
+
+MONITOR_K = 100  # recall is monitored at 10 and at this depth
 
 Teacher = Callable[[list[str], list[int]], np.ndarray]
 """teacher(query texts, item indices) -> expected grades (0..4), one per pair."""
+
+
+class TeacherGrades:
+    """A cross-encoder's expected grade for (query, corpus item) pairs, each pair graded once: a `Teacher`."""
+
+    def __init__(self, ranker: Ranker, item_texts: list[str], device: str):
+        self.ranker, self.item_texts, self.device = ranker, item_texts, device
+        self.cache: dict[tuple[str, int], float] = {}
+
+    def __call__(self, queries: list[str], items: list[int]) -> np.ndarray:
+        missing = list(dict.fromkeys((q, i) for q, i in zip(queries, items) if (q, i) not in self.cache))
+        if missing:
+            probs = self.ranker.probabilities([q for q, _ in missing], [self.item_texts[i] for _, i in missing],
+                                              self.device)[RELEVANCE]
+            self.cache.update(zip(missing, expected_grade(probs).tolist()))
+        return np.array([self.cache[(q, i)] for q, i in zip(queries, items)], dtype=np.float32)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 No public data set contains LinkedIn member profiles, connections or clicks, so the platform
 simulates them, anchored on real job postings (LinkedIn 2023 dump) and the O*NET/ESCO taxonomy
-(:mod:`jobsearch.taxonomy`).  Every function takes a ``seed`` and draws all randomness from one
+(:mod:`jobsearch.corpus.taxonomy`).  Every function takes a ``seed`` and draws all randomness from one
 ``numpy.random.Generator``; the same inputs and seed give identical frames.
 
 Seniority enum (postings and members): ``INTERNSHIP, ENTRY, ASSOCIATE, MID_SENIOR, DIRECTOR,
@@ -91,6 +91,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from jobsearch.corpus.schemas import SENIORITY_LEVELS, SENIORITY_RANK
+
 __all__ = [
     "SENIORITY_LEVELS",
     "SENIORITY_RANK",
@@ -100,8 +102,6 @@ __all__ = [
     "simulate_profiles",
 ]
 
-SENIORITY_LEVELS = ("INTERNSHIP", "ENTRY", "ASSOCIATE", "MID_SENIOR", "DIRECTOR", "EXECUTIVE", "UNKNOWN")
-SENIORITY_RANK = {s: i for i, s in enumerate(SENIORITY_LEVELS[:-1])}
 
 # experience bins (lower bounds, years) -> P(seniority) over SENIORITY_LEVELS[:6]
 _YEARS_BINS = np.array([0, 1, 3, 6, 12, 20])

@@ -58,12 +58,13 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
-from jobsearch.companies import KNOWN_EMPLOYERS, normalize_company
-from jobsearch.geo import Gazetteer, GeoMatch
-from jobsearch.schemas import Seniority, WorkType
-from jobsearch.taxonomy import Occupations, normalize_title
+from jobsearch.corpus.companies import KNOWN_EMPLOYERS, normalize_company
+from jobsearch.corpus.geo import Gazetteer, GeoMatch
+from jobsearch.corpus.schemas import Seniority, WorkType
+from jobsearch.corpus.taxonomy import Occupations, normalize_title
 
 __all__ = ["FIELD_OCCUPATIONS", "QueryIntent", "QueryParser"]
 
@@ -1424,3 +1425,12 @@ class QueryParser:
                          if not is_skill and t.lower not in CONNECTORS)
         intent.keywords = _dedupe(words)
         intent.exclude_keywords = _dedupe(intent.exclude_keywords)
+
+
+@lru_cache(maxsize=2)
+def query_parser(data_dir: str) -> QueryParser:
+    """A parser over the reference models built from the shipped files in `data_dir`, once per process."""
+    from jobsearch.corpus.reference import reference_models
+
+    gazetteer, occupations, lexicon = reference_models(data_dir)
+    return QueryParser(gazetteer, occupations, lexicon)

@@ -1,4 +1,4 @@
-"""Embedding items and queries for retrieval with a bi-encoder (`jobsearch.bi_encoder`).
+"""Embedding items and queries for retrieval with a bi-encoder (`jobsearch.retrieval.bi_encoder`).
 
 An `Embedder` is either a base model used as is (`from_base`: all-MiniLM-L6-v2 off the shelf, a local
 folder or a hub id) or a fine-tuned checkpoint from the model store (`from_store`, e.g. the
@@ -13,8 +13,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from jobsearch.bi_encoder import BiEncoderConfig, build_bi_encoder, encode, load_bi_encoder
+from jobsearch.retrieval.bi_encoder import BiEncoderConfig, build_bi_encoder, encode, load_bi_encoder
 from jobsearch.checkpoints import CheckpointStore
+
+RETRIEVAL_MODEL = "retrieval_model"  # the fine-tuned bi-encoder's name in the model store
 
 
 class Embedder:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from jobsearch.embeddings import Embedder, stable_id, text_sha
+from jobsearch.retrieval.embeddings import Embedder, stable_id, text_sha
 
 
 @dataclass

@@ -7,7 +7,7 @@ file, the line and the field when anything is off, so a PM who breaks the file l
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -132,6 +132,14 @@ class Policy(BaseModel):
         lines += [f"{e.grade} = {e.label}: {e.definition}" for e in sorted(self.scale, key=lambda e: -e.grade)]
         lines.append("Weigh: " + "; ".join(f"{d.key} ({d.weight:.0%}): {d.description}" for d in self.dimensions))
         return "\n".join(lines)
+
+
+DEFAULT_QUERY_DATE = "2024-04-20"
+
+
+def query_date(policy: Policy) -> datetime:
+    """The "today" the policy grades queries on (recency is counted back from it)."""
+    return datetime.fromisoformat(str(policy.query_date or DEFAULT_QUERY_DATE))
 
 
 def file_sha256(path: Path) -> str:

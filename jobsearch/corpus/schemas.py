@@ -51,6 +51,16 @@ class WorkType(StrEnum):
     OTHER = "OTHER"
 
 
+#: The seniority ladder, lowest first (UNKNOWN is not on it): the one ordering every stage uses.
+SENIORITY_LADDER: tuple[str, ...] = tuple(s.value for s in Seniority if s is not Seniority.UNKNOWN)
+#: Every seniority value, the ladder then UNKNOWN.
+SENIORITY_LEVELS: tuple[str, ...] = tuple(s.value for s in Seniority)
+#: A level's step on the ladder (INTERNSHIP 0 ... EXECUTIVE 5); UNKNOWN has none.
+SENIORITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SENIORITY_LADDER)}
+#: Work types in their fixed order (the index's integer code is the position).
+WORK_TYPES: tuple[str, ...] = tuple(w.value for w in WorkType)
+
+
 class RowError(ValueError):
     """A row-level rule that names the field at fault (pydantic reports row rules with no field)."""
 

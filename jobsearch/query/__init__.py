@@ -1,0 +1,1 @@
+"""Stage 5, the query engine: natural-language queries parsed into strict filters and soft text."""
