@@ -36,13 +36,18 @@ def saved_result(store, name: str, ranker: Ranker, metrics: dict, result: TrainR
 
 
 def ndcg_bound(store, model: str, bound: float, severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
-    """Relative held-out NDCG@10 loss of `model` against the relevance teacher, within `bound`."""
+    """Relative held-out NDCG@10 loss of `model` against the relevance teacher within `bound`, and better
+    than a random order of the same candidates (a broken model must not pass a loose bound)."""
     teacher = store.load("relevance_teacher").metrics["heldout_ndcg10"]
-    ours = store.load(model).metrics["heldout_ndcg10"]
+    metrics = store.load(model).metrics
+    ours, floor = metrics["heldout_ndcg10"], metrics.get("heldout_random_ndcg10", 0.0)
     loss = (teacher - ours) / teacher if teacher > 0 else 0.0
+    within, above_random = bool(loss <= bound), bool(ours > floor)
     return dg.AssetCheckResult(
-        passed=bool(loss <= bound), severity=severity,
+        passed=within and above_random, severity=severity,
         description=f"{model} NDCG@10 {ours} vs relevance teacher {teacher}: relative loss {loss:.2%} "
-                    f"({'<=' if loss <= bound else '>'} {bound:.0%})",
-        metadata={"ndcg10": ours, "teacher_ndcg10": teacher, "relative_loss": round(loss, 4), "bound": bound},
+                    f"({'<=' if within else '>'} {bound:.0%}); random order {floor}"
+                    f"{'' if above_random else ' (not better than random)'}",
+        metadata={"ndcg10": ours, "teacher_ndcg10": teacher, "random_order_ndcg10": floor,
+                  "relative_loss": round(loss, 4), "bound": bound},
     )

@@ -13,7 +13,10 @@ import dagster as dg
 import pandas as pd
 
 from assets.metadata import md_table, preview
-from jobsearch.labels.golden import JobGoldenRow, PeopleGoldenRow, consistency_problems, grade_coverage, load_golden
+from jobsearch.labels.golden import (
+    SPLITS, JobGoldenRow, PeopleGoldenRow, confirmed_share, consistency_problems, grade_coverage, load_golden,
+    load_reads, read_agreement, reads_problems,
+)
 from jobsearch.labels.policy import PolicyError, file_sha256, load_policy
 from resources import PolicyFiles, Warehouse
 
@@ -104,38 +107,50 @@ people_search_policy, people_search_policy_valid = _policy_asset("people_search"
     kinds={"duckdb"},
     deps=["job_search_golden_file", "people_search_golden_file", "postings", "member_profiles"],
     automation_condition=dg.AutomationCondition.eager(),
-    description="The golden sets, validated row by row and split deterministically per query into train "
-    "and test: tables golden_job_search, golden_people_search, and golden_problems (file, row, field, "
-    "reason) for rows that are wrong.",
+    description="The golden sets, validated row by row, in their frozen splits by query (train feeds "
+    "training, dev tunes and gates, test is the blind set read by evaluation alone), with each label's "
+    "provenance (model-annotator or person, policy version, date, reviewer). Tables golden_job_search, "
+    "golden_people_search, golden_reads (every independent read of the test pairs) and golden_problems "
+    "(file, row, field, reason) for rows that are wrong.",
 )
 def golden_sets(policy_files: PolicyFiles, warehouse: Warehouse) -> dg.MaterializeResult:
     postings = set(warehouse.read_table("postings", ["posting_id"])["posting_id"])
     members = set(warehouse.read_table("member_profiles", ["member_id"])["member_id"])
-    jobs, problems = load_golden(policy_files.golden("job_search"), JobGoldenRow)
-    people, people_problems = load_golden(policy_files.golden("people_search"), PeopleGoldenRow)
-    problems += people_problems
-    problems += consistency_problems(jobs, str(policy_files.golden("job_search")), "posting_id", postings)
-    problems += consistency_problems(people, str(policy_files.golden("people_search")), "member_id", members, members)
-    warehouse.write_table("golden_job_search", jobs)
-    warehouse.write_table("golden_people_search", people)
+    frames, problems, reads, metadata = {}, [], [], {}
+    for name, model, item, searchers in (("job_search", JobGoldenRow, "posting_id", None),
+                                         ("people_search", PeopleGoldenRow, "member_id", members)):
+        path = policy_files.golden(name)
+        frame, found = load_golden(path, model)
+        problems += found + consistency_problems(frame, str(path), item, postings if item == "posting_id" else members,
+                                                 searchers)
+        read = load_reads(policy_files.golden_reads(name))
+        problems += reads_problems(frame, read, str(path), item)
+        frames[name] = frame
+        reads.append(read.assign(golden_set=name))
+        metadata.update({
+            f"{name}_pairs": len(frame), f"{name}_queries": int(frame["query_id"].nunique()),
+            f"{name}_grades_by_split": md_table(grade_coverage(frame).reset_index()),
+            f"{name}_provenance_by_split": md_table(confirmed_share(frame)),
+            f"{name}_inter_annotator": dg.MetadataValue.json(read_agreement(read)) if len(read) else "no double reads",
+        })
+    warehouse.write_table("golden_job_search", frames["job_search"])
+    warehouse.write_table("golden_people_search", frames["people_search"])
+    warehouse.write_table("golden_reads", pd.concat(reads, ignore_index=True).astype({"item_id": str}))
     problem_frame = pd.DataFrame([vars(p) for p in problems], columns=["file", "row", "field", "reason"])
     warehouse.write_table("golden_problems", problem_frame)
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": len(jobs) + len(people),
-            "job_search_pairs": len(jobs),
-            "job_search_queries": int(jobs["query_id"].nunique()),
-            "people_search_pairs": len(people),
+            "dagster/row_count": len(frames["job_search"]) + len(frames["people_search"]),
+            **metadata,
             "problems": len(problems),
-            "job_search_grades_by_split": md_table(grade_coverage(jobs).reset_index()),
-            "people_search_grades_by_split": md_table(grade_coverage(people).reset_index()),
             "problems_preview": preview(problem_frame, width=120),
         },
     )
 
 
 @dg.asset_check(asset="golden_sets", blocking=True,
-                description="Schema, ids exist in the corpus, no duplicate pairs, every grade in every split.")
+                description="Schema, provenance, ids exist in the corpus, no duplicate pairs, one split per query, "
+                "two reads per test pair, every grade in every split.")
 def golden_sets_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
     problems = warehouse.read_table("golden_problems")
     jobs = warehouse.read_table("golden_job_search")
@@ -145,7 +160,7 @@ def golden_sets_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
         if len(frame) < minimum:
             messages.append(f"{name}: {len(frame)} valid pairs, at least {minimum} required")
         coverage = grade_coverage(frame) if len(frame) else pd.DataFrame()
-        for split in ("train", "test"):
+        for split in SPLITS:
             if split not in coverage.index:
                 messages.append(f"{name}: no {split} pairs")
                 continue

@@ -2,7 +2,6 @@
 
 
 import json
-import re
 
 import dagster as dg
 from dagster import AssetExecutionContext
@@ -12,6 +11,7 @@ import pandas as pd
 from assets.loaders import load_job_policy
 from assets.metadata import md_table, preview
 from assets.plots import confusion_plot
+from jobsearch.labels.golden import held_queries, normalize_query, pair_leaks, query_leaks
 from jobsearch.labels.policy import Policy, query_date
 from jobsearch.labels.rubric import GradeContext, RubricGrader
 from jobsearch.query.parser import QueryParser, query_parser
@@ -25,18 +25,15 @@ from resources import LLM, Scale, SourceFiles, Warehouse
 GROUP = "labels"
 
 
-def _normalized(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w$+#]+", " ", text.lower())).strip()
-
-
 @dg.asset(
     group_name=GROUP,
     kinds={"duckdb"},
-    deps=["postings", "member_profiles", "geo"],
+    deps=["postings", "member_profiles", "geo", "golden_sets"],
     description="Natural-language job queries written from postings and member profiles: a typed seed "
     "(title, location, skill, remote, pay, company, seniority, recency, compound, profile) rewritten by "
     "the LLM as a person would type it; a rewrite that drops or invents a constraint is rejected and "
-    "the seed kept. Deduplicated; each keeps its source item, type and generator.",
+    "the seed kept. Deduplicated; a query equal to a golden dev or test query is dropped. Each keeps its "
+    "source item, type and generator.",
 )
 def synthetic_queries(context: AssetExecutionContext, warehouse: Warehouse, llm: LLM, scale: Scale,
                       sources: SourceFiles) -> dg.MaterializeResult:
@@ -71,13 +68,17 @@ def synthetic_queries(context: AssetExecutionContext, warehouse: Warehouse, llm:
     frame["llm_rewrite_tried"] = frame.get("llm_rewrite_tried", pd.Series(False, index=frame.index)).fillna(False)
 
     before = len(frame)
-    frame = frame.loc[~frame["query"].map(_normalized).duplicated()].reset_index(drop=True)
+    frame = frame.loc[~frame["query"].map(normalize_query).duplicated()].reset_index(drop=True)
+    held = held_queries(warehouse.read_table("golden_job_search"))
+    golden_text = frame["query"].map(normalize_query).isin(held)
+    frame = frame.loc[~golden_text].reset_index(drop=True)
     frame.insert(0, "query_id", [f"sq-{i:06d}" for i in range(len(frame))])
     warehouse.write_table("synthetic_queries", frame)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(frame),
-            "duplicates_removed": before - len(frame),
+            "duplicates_removed": before - len(frame) - int(golden_text.sum()),
+            "golden_dev_test_queries_dropped": int(golden_text.sum()),
             "query_types": md_table(frame["query_type"].value_counts().rename_axis("type").reset_index()),
             "generator": generator_name,
             "llm_rewrites_tried": n_rewrite,
@@ -95,8 +96,9 @@ def synthetic_queries(context: AssetExecutionContext, warehouse: Warehouse, llm:
     deps=["synthetic_queries", "postings", "job_search_policy", "golden_sets", "occupations"],
     automation_condition=dg.AutomationCondition.eager(),
     description="Query x candidate pairs (the source posting, BM25 hard negatives, random negatives), each "
-    "graded against the job-search policy as a 5-way distribution. Metadata: grade histogram, grader "
-    "agreement with the golden test split (QWK, exact, within-one) and a confusion matrix.",
+    "graded against the job-search policy as a 5-way distribution. The grader also grades the golden dev "
+    "and test pairs (table grader_on_golden) so its agreement is reported beside every model's: dev is "
+    "where the rubric is calibrated (in-sample), test is blind.",
 )
 def synthetic_grades(context: AssetExecutionContext, warehouse: Warehouse, llm: LLM, scale: Scale,
                      sources: SourceFiles) -> dg.MaterializeResult:
@@ -115,8 +117,12 @@ def synthetic_grades(context: AssetExecutionContext, warehouse: Warehouse, llm: 
     by_id = postings.set_index("posting_id", drop=False)
     grader_context = GradeContext.from_tables(warehouse.read_table("occupation_related"), postings, query_date(policy))
     probabilities, levels = grade_pairs(pairs, by_id, policy, grader_context, parser, llm)
-    golden_probs, _ = grade_pairs(golden[golden["split"] == "test"], by_id, policy, grader_context, parser, llm)
-    golden_test = golden[golden["split"] == "test"]
+    held = golden[golden["split"].isin(["dev", "test"])].reset_index(drop=True)
+    golden_probs, _ = grade_pairs(held, by_id, policy, grader_context, parser, llm)
+    on_golden = held[["query_id", "query", "posting_id", "split", "grade"]].assign(
+        grader_grade=golden_probs.argmax(axis=1), grader_expected=(golden_probs @ np.arange(5)).round(4),
+        grader=llm.grader_name())
+    warehouse.write_table("grader_on_golden", on_golden)
 
     pairs["probs"] = list(probabilities.round(5))
     pairs["grade"] = probabilities.argmax(axis=1)
@@ -126,9 +132,11 @@ def synthetic_grades(context: AssetExecutionContext, warehouse: Warehouse, llm: 
     pairs["policy_sha256"] = policy_sha
     warehouse.write_table("synthetic_grades", pairs)
 
-    predicted = golden_probs.argmax(axis=1)
-    scores = agreement(golden_test["grade"].to_numpy(), predicted)
-    matrix = confusion(golden_test["grade"].to_numpy(), predicted)
+    scores = {split: agreement(part["grade"].to_numpy(), part["grader_grade"].to_numpy())
+              for split, part in on_golden.groupby("split")}
+    test = on_golden[on_golden["split"] == "test"]
+    shown = test if len(test) else on_golden
+    matrix = confusion(shown["grade"].to_numpy(), shown["grader_grade"].to_numpy())
     histogram = pairs["grade"].value_counts().reindex(range(5), fill_value=0)
     return dg.MaterializeResult(
         metadata={
@@ -138,11 +146,10 @@ def synthetic_grades(context: AssetExecutionContext, warehouse: Warehouse, llm: 
             "queries": int(pairs["query_id"].nunique()),
             "grade_histogram": md_table(histogram.rename_axis("grade").rename("pairs").reset_index()),
             "grade_by_candidate_kind": md_table(pd.crosstab(pairs["candidate_kind"], pairs["grade"]).reset_index()),
-            "golden_test_qwk": scores["qwk"],
-            "golden_test_accuracy": scores["accuracy"],
-            "golden_test_within_one": scores["within_one"],
-            "golden_test_pairs": scores["pairs"],
-            "golden_test_confusion": confusion_plot(matrix, f"{llm.grader_name()} vs golden test (QWK {scores['qwk']})"),
+            **{f"golden_{split}_{k}": v for split, s in scores.items() for k, v in s.items()
+               if k in ("qwk", "accuracy", "within_one", "pairs")},
+            "golden_agreement": md_table(pd.DataFrame([{"split": split, **s} for split, s in scores.items()])),
+            "golden_confusion": confusion_plot(matrix, f"{llm.grader_name()} vs golden {'test' if len(test) else 'dev'}"),
         }
     )
 
@@ -179,7 +186,7 @@ def synthetic_queries_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
         E.ExpectColumnUniqueValueCountToBeBetween(column="query_type", min_value=8),
         E.ExpectColumnValuesToBeInSet(column="source_kind", value_set=["posting", "member"]),
     ])
-    duplicates = int(frame["query"].map(_normalized).duplicated().sum())
+    duplicates = int(frame["query"].map(normalize_query).duplicated().sum())
     return dg.AssetCheckResult(passed=report.success and duplicates == 0,
                                description=report.summary() + (f"; {duplicates} duplicate queries" if duplicates else ""),
                                metadata={"expectations": dg.MetadataValue.md(report.markdown())})
@@ -206,3 +213,31 @@ def synthetic_grades_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
     ])
     return dg.AssetCheckResult(passed=report.success, description=report.summary(),
                                metadata={"expectations": dg.MetadataValue.md(report.markdown())})
+
+
+@dg.asset_check(asset="synthetic_queries", blocking=True,
+                description="No synthetic query (normalized text) is a golden dev or test query: those are "
+                "for tuning and evaluation only. Names every leaked row.")
+def synthetic_queries_disjoint_from_golden(warehouse: Warehouse) -> dg.AssetCheckResult:
+    leaks = query_leaks(warehouse.read_table("synthetic_queries"), warehouse.read_table("golden_job_search"),
+                        "synthetic query")
+    return _leak_result(leaks, "synthetic queries")
+
+
+@dg.asset_check(asset="synthetic_grades", blocking=True,
+                description="The judge's synthetic training pairs hold no golden dev/test query and no golden "
+                "test pair. Names every leaked row.")
+def synthetic_grades_disjoint_from_golden(warehouse: Warehouse) -> dg.AssetCheckResult:
+    golden = warehouse.read_table("golden_job_search")
+    grades = warehouse.read_table("synthetic_grades", ["query_id", "query", "posting_id"])
+    queries = grades.drop_duplicates("query_id")
+    return _leak_result(query_leaks(queries, golden, "graded query") + pair_leaks(grades, golden, "graded"),
+                        "synthetic grades")
+
+
+def _leak_result(leaks: list[str], what: str) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=not leaks,
+        description=(f"{len(leaks)} leaks into {what}: " + "; ".join(leaks[:5])) if leaks
+        else f"no golden dev/test query or test pair in {what}",
+        metadata={"leaks": len(leaks), "examples": dg.MetadataValue.md("\n".join(f"- {m}" for m in leaks[:20]) or "none")})

@@ -17,6 +17,7 @@ from assets.loaders import eval_sets, posting_texts
 from assets.metadata import md_table, preview
 from assets.plots import line_plot, scatter_lines, smooth
 from jobsearch.checkpoints import Checkpoint
+from jobsearch.labels.golden import pair_leaks, query_leaks
 from jobsearch.labels.synthetic import heldout
 from jobsearch.ranking import engagement as eng
 from jobsearch.ranking.cross_encoder import RELEVANCE, TrainConfig, distillation_objective, expected_grade, train_cross_encoder
@@ -252,7 +253,8 @@ def teacher_labels(context: AssetExecutionContext, warehouse: Warehouse, model_s
 
 
 @dg.asset_check(asset="distillation_pairs", blocking=True,
-                description="Both splits present, no held-out query in training, judge distributions sum to 1.")
+                description="Both splits present, no held-out query in training, no golden dev/test query or golden "
+                "test pair among the pairs (named when found), judge distributions sum to 1.")
 def distillation_pairs_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
     pairs = warehouse.read_table("distillation_pairs")
     sums = np.stack(pairs["judge_probs"].map(np.asarray)).sum(axis=1) if len(pairs) else np.zeros(0)
@@ -262,6 +264,11 @@ def distillation_pairs_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
         problems.append(f"splits {sorted(set(pairs['split']))} (need train and heldout)")
     if leaked:
         problems.append(f"{len(leaked)} queries in both splits, e.g. {sorted(leaked)[:3]}")
+    golden = warehouse.read_table("golden_job_search")
+    leaks = query_leaks(pairs.drop_duplicates("query_id"), golden, "distillation query") + \
+        pair_leaks(pairs, golden, "distillation")
+    if leaks:
+        problems.append(f"{len(leaks)} golden leaks: " + "; ".join(leaks[:5]))
     if len(sums) and np.abs(sums - 1).max() > 1e-3:
         problems.append(f"{int((np.abs(sums - 1) > 1e-3).sum())} judge distributions do not sum to 1")
     return dg.AssetCheckResult(passed=not problems, description="; ".join(problems) or f"{len(pairs)} pairs valid",

@@ -21,3 +21,7 @@ class PolicyFiles(dg.ConfigurableResource):
 
     def golden(self, name: str) -> Path:
         return self.root / "golden" / f"{name}.csv"
+
+    def golden_reads(self, name: str) -> Path:
+        """Every independent read of the pairs graded twice (the blind test set), for agreement."""
+        return self.root / "golden" / "reads" / f"{name}.csv"

@@ -241,7 +241,8 @@ class LinkedInPostingRow(_SalaryRow):
             work_type=self.work_type,
             remote_allowed=self.remote_allowed,
             experience_level=self.formatted_experience_level,
-            listed_at=self.listed_time or self.original_listed_time,
+            # recency counts from when a job was first listed: a repost (later listed_time) is not new
+            listed_at=self.original_listed_time or self.listed_time,
             expires_at=self.expiry,
             views=self.views,
             applies=self.applies,

@@ -25,6 +25,8 @@ from jobsearch.corpus.schemas import SENIORITY_LADDER
 from jobsearch.labels.policy import Policy
 from jobsearch.query.parser import QueryIntent
 
+USABLE_PAY_USD = (15_000, 1_000_000)
+MIN_METRO_POSTINGS = 5  # fewer paid postings of an occupation in a metro: compare with the national median
 GRADE_THRESHOLDS = [(0.90, 4), (0.70, 3), (0.50, 2), (0.25, 1)]
 UNVERIFIED_LEVELS = {"unverifiable", "unstated", "unknown", "ambiguous"}
 COMPATIBLE_WORK_TYPES = {
@@ -43,6 +45,7 @@ class GradeContext:
 
     related: Mapping[str, set[str]] = field(default_factory=dict)  # onet_code -> related onet codes
     pay_median: Mapping[tuple[str | None, str | None], float] = field(default_factory=dict)
+    pay_count: Mapping[tuple[str | None, str | None], int] = field(default_factory=dict)
     overall_median: float = float("nan")
     query_date: datetime = datetime(2024, 4, 20)
 
@@ -53,19 +56,24 @@ class GradeContext:
             rel.setdefault(code, set()).add(other)
             rel.setdefault(other, set()).add(code)
         pay = postings.dropna(subset=["salary_med_usd"])
+        pay = pay[pay["salary_med_usd"].between(*USABLE_PAY_USD)]  # the policy drops values outside $15k-$1M
         medians: dict[tuple[str | None, str | None], float] = {}
-        for (code, metro), value in pay.groupby(["onet_code", "metro_id"])["salary_med_usd"].median().items():
-            medians[(code, metro)] = float(value)
-        for code, value in pay.groupby("onet_code")["salary_med_usd"].median().items():
-            medians[(code, None)] = float(value)
+        counts: dict[tuple[str | None, str | None], int] = {}
+        for (code, metro), values in pay.groupby(["onet_code", "metro_id"])["salary_med_usd"]:
+            medians[(code, metro)], counts[(code, metro)] = float(values.median()), len(values)
+        for code, values in pay.groupby("onet_code")["salary_med_usd"]:
+            medians[(code, None)], counts[(code, None)] = float(values.median()), len(values)
         overall = float(pay["salary_med_usd"].median()) if len(pay) else float("nan")
-        return cls(related=rel, pay_median=medians, overall_median=overall, query_date=query_date)
+        return cls(related=rel, pay_median=medians, pay_count=counts, overall_median=overall, query_date=query_date)
 
-    def median_pay(self, onet_code: str | None, metro_id: str | None) -> float:
-        for key in ((onet_code, metro_id), (onet_code, None)):
-            if key in self.pay_median:
-                return self.pay_median[key]
-        return self.overall_median
+    def median_pay(self, onet_code: str | None, metro_id: str | None, remote: bool = False) -> float:
+        """The "above median pay" reference, as the policy defines it: the occupation's median in the
+        posting's metro, but the national figure for a remote posting or a metro with fewer than
+        `MIN_METRO_POSTINGS` paid postings of the occupation."""
+        local = (onet_code, metro_id)
+        if not remote and metro_id is not None and self.pay_count.get(local, 0) >= MIN_METRO_POSTINGS:
+            return self.pay_median[local]
+        return self.pay_median.get((onet_code, None), self.overall_median)
 
 
 @dataclass
@@ -231,7 +239,7 @@ class RubricGrader:
         estimated = posting.get("source") == "glassdoor"
         floor = intent.min_salary_usd
         if intent.above_median_pay:
-            median = self.context.median_pay(posting.get("onet_code"), posting.get("metro_id"))
+            median = self.context.median_pay(posting.get("onet_code"), posting.get("metro_id"), bool(posting.get("remote")))
             floor = max(floor or 0.0, median) if not math.isnan(median) else floor
             if floor is not None and mid <= floor:
                 return "below", 2

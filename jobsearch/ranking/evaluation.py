@@ -17,7 +17,7 @@ from jobsearch.ranking.cross_encoder import (
     RELEVANCE, CrossEncoderConfig, PairEncoder, checkpoint_config, expected_grade, head_probabilities, load_model,
     parameter_count, predict_logits, throughput,
 )
-from jobsearch.ranking.metrics import ranking_metrics
+from jobsearch.ranking.metrics import per_query_ndcg, ranking_metrics
 from jobsearch.labels.synthetic import posting_text
 
 DEFAULT_DESCRIPTION_CHARS = 60
@@ -82,6 +82,8 @@ def evaluate(ranker: Ranker, sets: EvalSets, summaries: dict[str, str] | None = 
     for name, frame in (("golden", sets.golden), ("heldout", sets.heldout)):
         scored = frame.assign(score=ranker.scores(frame["query"].tolist(),
                                                   sets.texts(frame, ranker.description_chars, summaries), device))
+        if not np.isfinite(scored["score"]).all():  # a diverged model ranks nothing: no score, not a lucky order
+            scored = scored.assign(score=np.nan)
         # held-out gains are the judge's expected grades: relevant (for MRR) when they round to Good or better
         table = ranking_metrics(scored, "score", "grade", by="query_type" if name == "heldout" else None,
                                 relevant_at=3 if name == "golden" else 2.5)
@@ -91,6 +93,8 @@ def evaluate(ranker: Ranker, sets: EvalSets, summaries: dict[str, str] | None = 
         out[f"{name}_queries"] = int(overall["queries"])
         if name == "heldout":
             out["heldout_ndcg10_by_type"] = {r.group: round(float(r.ndcg), 4) for r in table.iloc[1:].itertuples()}
+            # the floor every ranker must clear on the same pairs: a random order of each query's candidates
+            out["heldout_random_ndcg10"] = round(float(random_order_per_query(frame, draws=50).mean()), 4)
     return out
 
 
@@ -108,3 +112,24 @@ def input_tokens(ranker: Ranker, sets: EvalSets, summaries: dict[str, str] | Non
     frame = sets.heldout
     encoder = PairEncoder(ranker.tokenizer, ranker.config.max_length)
     return float(encoder.lengths(frame["query"].tolist(), sets.texts(frame, ranker.description_chars, summaries)).mean())
+
+
+def golden_per_query(ranker: Ranker, sets: EvalSets, summaries: dict[str, str] | None = None,
+                     device: str = "cpu", k: int = 10) -> pd.Series:
+    """NDCG@k of the ranker on each golden test query (for intervals and paired tests)."""
+    frame = sets.golden
+    scored = frame.assign(score=ranker.scores(frame["query"].tolist(),
+                                              sets.texts(frame, ranker.description_chars, summaries), device))
+    return per_query_ndcg(scored, "score", "grade", k=k)
+
+
+def random_order_per_query(frame: pd.DataFrame, draws: int = 200, seed: int = 0, k: int = 10) -> pd.Series:
+    """Expected NDCG@k of a random order of each query's candidates (mean over `draws` shuffles): the floor."""
+    rng = np.random.default_rng(seed)
+    values = [per_query_ndcg(frame.assign(score=rng.random(len(frame))), "score", "grade", k=k) for _ in range(draws)]
+    return pd.concat(values, axis=1).mean(axis=1)
+
+
+def scores_per_query(frame: pd.DataFrame, scores: np.ndarray, k: int = 10) -> pd.Series:
+    """NDCG@k per query of any scoring of the pairs in `frame` (BM25, a grader's expected grade)."""
+    return per_query_ndcg(frame.assign(score=np.asarray(scores, dtype=np.float64)), "score", "grade", k=k)
