@@ -277,12 +277,13 @@ def test_gates_block_a_broken_judge_and_a_broken_student(labels_run, tmp_path):
     with dg.DagsterInstance.get() as instance:
         judged = dg.materialize([*definitions.all_assets, *definitions.all_checks], resources=resources,
                                 instance=instance, raise_on_error=False,
-                                # the policy first: an earlier test may have left a malformed one parsed
-                                selection=dg.AssetSelection.assets("job_search_policy", "judge", "distillation_pairs"),
+                                # policy and golden sets first: earlier tests may have left broken ones parsed
+                                selection=dg.AssetSelection.assets("job_search_policy", "golden_sets", "judge",
+                                                                   "distillation_pairs"),
                                 run_config={"ops": {"judge": {"config": {"learning_rate": 0.0}}}})
         gate = _checks(judged)["judge_quality"]
         assert not gate.passed and "golden dev" in gate.description
-        assert _materialized(judged) == {"job_search_policy", "judge"}  # no distillation on the broken judge
+        assert _materialized(judged) == {"job_search_policy", "golden_sets", "judge"}  # nothing built on it
 
         shutil.rmtree(store_copy)
         shutil.copytree(resources_root(labels_run), store_copy)
