@@ -149,8 +149,8 @@ def retrieval_eval(context: AssetExecutionContext, config: RetrievalEvalConfig, 
     titles = title_queries(warehouse.read_table("occupation_titles"), config.title_queries, sizes.seed)
     occupations = warehouse.read_table("occupations", ["onet_code", "title"])
     matching = pd.DataFrame([
-        {"method": base_name, **title_matching_accuracy(base.queries, lambda t: base.items(t), titles, occupations)},
-        {"method": served_name, **title_matching_accuracy(served.queries, lambda t: served.items(t), titles, occupations)},
+        {"method": base_name, **title_matching_accuracy(base.queries, base.items, titles, occupations)},
+        {"method": served_name, **title_matching_accuracy(served.queries, served.items, titles, occupations)},
     ])
     warehouse.write_table("retrieval_title_matching", matching)
     overall = table[table["query_type"] == "all"].drop(columns="query_type")
