@@ -11,10 +11,12 @@ import pytest
 from jobsearch import SHIPPED_DATA
 from jobsearch.corpus.companies import company_matches, is_staffing_company, normalize_company
 from jobsearch.corpus.geo import Gazetteer
-from jobsearch.query.parser import FIELD_OCCUPATIONS, QueryIntent, QueryParser
-from jobsearch.corpus.schemas import Seniority, WorkType
+from jobsearch.corpus.schemas import RemoteMode, Seniority, WorkType
 from jobsearch.corpus.skills import skill_lexicon
 from jobsearch.corpus.taxonomy import Occupations
+from jobsearch.query.constraints import QueryIntent
+from jobsearch.query.parser import QueryParser
+from jobsearch.query.vocabulary import FIELD_OCCUPATIONS
 
 pytestmark = pytest.mark.skipif(
     not (SHIPPED_DATA / "onet" / "Occupation Data.txt").exists()
@@ -402,6 +404,41 @@ def test_remote(parser: QueryParser, query: str, remote: bool | None) -> None:
     assert parser.parse(query).remote is remote
 
 
+@pytest.mark.parametrize(
+    ("query", "mode"),
+    [
+        ("remote jobs", RemoteMode.REMOTE), ("fully remote nurse jobs", RemoteMode.REMOTE),
+        ("WFH", RemoteMode.REMOTE), ("work from home data entry", RemoteMode.REMOTE),
+        ("hybrid jobs", RemoteMode.HYBRID), ("partly remote accountant", RemoteMode.HYBRID),
+        ("on-site lab technician jobs", RemoteMode.ON_SITE), ("onsite welder", RemoteMode.ON_SITE),
+        ("in office jobs", RemoteMode.ON_SITE), ("in person tutoring", RemoteMode.ON_SITE),
+        ("not remote developer jobs", RemoteMode.ON_SITE),
+        ("mostly remote jobs", RemoteMode.MOSTLY_REMOTE), ("remote-first startups", RemoteMode.MOSTLY_REMOTE),
+        ("remote first companies", RemoteMode.MOSTLY_REMOTE), ("remote friendly", RemoteMode.MOSTLY_REMOTE),
+        ("remote with occasional travel", RemoteMode.MOSTLY_REMOTE),
+        ("sales jobs remote with occasional office days", RemoteMode.MOSTLY_REMOTE),
+        ("remote sensing scientist", None), ("registered nurse jobs", None), ("not hybrid", None),
+    ],
+)
+def test_remote_mode(parser: QueryParser, query: str, mode: RemoteMode | None) -> None:
+    assert parser.parse(query).remote_mode == mode
+
+
+def test_remote_mode_keeps_remote_and_claims_its_words(parser: QueryParser) -> None:
+    for query in ("hybrid jobs", "partly remote accountant", "hybrid UX designer jobs in Seattle"):
+        q = parser.parse(query)
+        assert q.remote is None and "hybrid" not in q.keywords and "remote" not in q.keywords
+    q = parser.parse("software engineer remote with occasional travel")
+    assert q.remote is True and q.title == "software engineer" and q.keywords == []
+    assert parser.parse("mostly remote jobs in the Midwest").remote is True
+    # Several modes: the first one stated; ``remote`` as before (both on-site and remote: None).
+    q = parser.parse("hybrid or remote jobs")
+    assert q.remote_mode == RemoteMode.HYBRID and q.remote is True
+    q = parser.parse("on-site or remote")
+    assert q.remote_mode == RemoteMode.ON_SITE and q.remote is None
+    assert parser.parse("remote jobs").to_dict()["remote_mode"] == "remote"
+
+
 def test_work_types(parser: QueryParser) -> None:
     q = parser.parse("full-time or part-time cashier jobs")
     assert q.work_types == [WorkType.FULL_TIME.value, WorkType.PART_TIME.value]
@@ -412,7 +449,8 @@ def test_work_types(parser: QueryParser) -> None:
     assert parser.parse("contract manager jobs").work_types == []
     assert parser.parse("general contractor jobs").work_types == []
     assert parser.parse("volunteer coordinator jobs").work_types == []
-    assert parser.parse("hybrid UX designer jobs").keywords == ["hybrid"]
+    q = parser.parse("hybrid UX designer jobs")
+    assert q.keywords == [] and q.remote_mode == RemoteMode.HYBRID and q.remote is None
 
 
 # ------------------------------------------------------------------ API behaviour

@@ -51,6 +51,15 @@ class WorkType(StrEnum):
     OTHER = "OTHER"
 
 
+class RemoteMode(StrEnum):
+    """Where the work is done, as a query asks for it ("hybrid", "mostly remote")."""
+
+    REMOTE = "remote"
+    HYBRID = "hybrid"
+    ON_SITE = "on_site"
+    MOSTLY_REMOTE = "mostly_remote"
+
+
 #: The seniority ladder, lowest first (UNKNOWN is not on it): the one ordering every stage uses.
 SENIORITY_LADDER: tuple[str, ...] = tuple(s.value for s in Seniority if s is not Seniority.UNKNOWN)
 #: Every seniority value, the ladder then UNKNOWN.

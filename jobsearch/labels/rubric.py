@@ -23,7 +23,7 @@ import pandas as pd
 from jobsearch.corpus.companies import company_matches, is_staffing_company
 from jobsearch.corpus.schemas import SENIORITY_LADDER
 from jobsearch.labels.policy import Policy
-from jobsearch.query.parser import QueryIntent
+from jobsearch.query.constraints import QueryIntent
 
 USABLE_PAY_USD = (15_000, 1_000_000)
 MIN_METRO_POSTINGS = 5  # fewer paid postings of an occupation in a metro: compare with the national median

@@ -83,7 +83,7 @@ def profile_filter_columns(members: pd.DataFrame) -> pd.DataFrame:
 
 def query_filters(intent, as_of):
     """The strict index filters (`jobsearch.retrieval.flat_index.Filters`) a parsed query
-    (`jobsearch.query.parser.QueryIntent`) implies on the columns `filter_columns` writes: seniority,
+    (`jobsearch.query.constraints.QueryIntent`) implies on the columns `filter_columns` writes: seniority,
     employment type, pay floor, first-listed date and city/metro places. State-level places, remote and
     employers are left to ranking here (the query engine decides which become strict)."""
     from jobsearch.retrieval.flat_index import Filters

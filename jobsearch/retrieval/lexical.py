@@ -1,7 +1,9 @@
-"""BM25 lexical search over posting text (scipy sparse; no extension downloads).
+"""BM25 lexical search: in memory over posting text (scipy sparse), and served from LanceDB.
 
-Used to mine hard negatives for synthetic grading, as the lexical baseline for retrieval, and as
-the lexical side of the query router.
+`BM25Index` mines hard negatives for synthetic grading and is the lexical baseline of the
+evaluations. `LexicalTable` is the lexical side of the query router: LanceDB's native full-text
+index (no extension downloads, works offline) over postings or profiles, prefiltered with the same
+hard `Filters` as the flat index; `reciprocal_rank_fusion` merges it with semantic results.
 """
 
 from __future__ import annotations
@@ -80,3 +82,98 @@ def posting_bm25(postings) -> BM25Index:
     candidates for grading and distillation."""
     return BM25Index.build((postings["title"] + " " + postings["title"] + " " +
                             postings["description"].fillna("").str[:600]).tolist())
+
+
+# --------------------------------------------------------------------------------------------
+# Lexical search with hard filters (LanceDB's native full-text index) and hybrid fusion
+# --------------------------------------------------------------------------------------------
+
+RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al. 2009; the peers' default)
+
+
+def filters_sql(filters) -> str | None:
+    """The SQL predicate of a `jobsearch.retrieval.flat_index.Filters` on the index's filter columns,
+    with the same semantics (an `_in` set needs a known value in it; `_not_in` keeps unknown values;
+    a salary floor needs a known salary). None when the filters are empty."""
+    from jobsearch.retrieval.flat_index import NULL, SET_FILTERS
+
+    if filters is None or filters.is_empty():
+        return None
+    parts: list[str] = []
+    for prefix, column in SET_FILTERS.items():
+        include, exclude = getattr(filters, f"{prefix}_in"), getattr(filters, f"{prefix}_not_in")
+        if include is not None:
+            wanted = sorted(int(v) for v in include if v != NULL)
+            parts.append(f"{column} IN ({', '.join(map(str, wanted))})" if wanted else "FALSE")
+        if exclude:
+            parts.append(f"{column} NOT IN ({', '.join(str(int(v)) for v in sorted(exclude))})")
+    if filters.remote is not None:
+        parts.append(f"remote = {int(filters.remote)}")
+    if filters.min_salary is not None:
+        parts.append(f"(salary IS NOT NULL AND NOT isnan(salary) AND salary >= {float(filters.min_salary)!r})")
+    if filters.listed_after is not None:
+        parts.append(f"(listed_at != {NULL} AND listed_at >= {int(filters.listed_after)})")
+    if filters.active_at is not None:
+        parts.append(f"(expires_at != {NULL} AND expires_at > {int(filters.active_at)})")
+    return " AND ".join(parts)
+
+
+class LexicalTable:
+    """BM25 full-text search over one LanceDB table (`id`, `key`, `text` and the filter columns),
+    prefiltered by the same `Filters` the flat index takes. Quoted phrases are matched as phrases."""
+
+    def __init__(self, db, name: str, id_column: str) -> None:
+        self.table = db.open_table(name)
+        self.id_column = id_column
+
+    @classmethod
+    def build(cls, db, name: str, id_column: str, ids: Sequence[str], texts: Sequence[str], columns) -> "LexicalTable":
+        """(Re)write the table and its full-text index (with token positions, for phrases)."""
+        import pandas as pd
+        from lancedb.index import FTS
+
+        from jobsearch.retrieval.embeddings import stable_id
+
+        rows = pd.concat([pd.DataFrame({id_column: [str(i) for i in ids],
+                                        "key": np.array([stable_id(str(i)) for i in ids], dtype=np.int64),
+                                        "text": [t or "" for t in texts]}),
+                          columns.reset_index(drop=True)], axis=1)
+        table = db.create_table(name, data=rows, mode="overwrite")
+        table.create_index("text", config=FTS(with_position=True), replace=True)
+        return cls(db, name, id_column)
+
+    def count(self) -> int:
+        return self.table.count_rows()
+
+    def search(self, text: str, k: int = 10, filters=None, phrases: Sequence[str] = ()) -> list[tuple[str, float]]:
+        """Top-k (id, BM25 score), best first. With `phrases`, every phrase must occur as written."""
+        from lancedb.query import BooleanQuery, MatchQuery, Occur, PhraseQuery
+
+        words = " ".join(tokenize(text))
+        clauses = [(Occur.MUST, PhraseQuery(p.lower(), "text")) for p in phrases if p.strip()]
+        if words:
+            clauses.append((Occur.SHOULD if clauses else Occur.MUST, MatchQuery(words, "text")))
+        if not clauses:
+            return []
+        query = clauses[0][1] if len(clauses) == 1 and clauses[0][0] == Occur.MUST else BooleanQuery(clauses)
+        search = self.table.search(query, query_type="fts")
+        where = filters_sql(filters)
+        if where:
+            search = search.where(where, prefilter=True)
+        found = search.limit(k).select([self.id_column, "_score"]).to_arrow()
+        return list(zip(found.column(self.id_column).to_pylist(), found.column("_score").to_pylist()))
+
+
+def reciprocal_rank_fusion(*rankings: Sequence[str], k: int = RRF_K, limit: int | None = None) -> list[tuple[str, float]]:
+    """Fuse ranked id lists: score(d) = sum over lists of 1 / (k + rank), rank from 1; ties keep the
+    order of first appearance.
+
+    >>> [d for d, _ in reciprocal_rank_fusion(["a", "b", "c"], ["b", "c", "d"])]
+    ['b', 'c', 'a', 'd']
+    """
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, doc in enumerate(ranking, start=1):
+            scores[doc] = scores.get(doc, 0.0) + 1.0 / (k + rank)
+    fused = sorted(scores.items(), key=lambda kv: -kv[1])
+    return fused[:limit] if limit is not None else fused
