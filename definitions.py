@@ -18,17 +18,17 @@ from jobsearch import POLICIES_DIR
 from jobsearch.labels.llm import SMOLLM2
 
 from assets import (
-    corpus, corpus_checks, judge, members, policy, ranking_eval, reference, retrieval, retrieval_eval, retrieval_model,
-    student, summaries, synthetic, teachers,
+    corpus, corpus_checks, judge, members, policy, query_engine, ranking_eval, reference, retrieval, retrieval_eval,
+    retrieval_model, student, summaries, synthetic, teachers,
 )
 from resources import LLM, ComputeDevice, ModelStore, PolicyFiles, Scale, SourceFiles, VectorStore, Warehouse
 from sensors import JOBS as SENSOR_JOBS
 from sensors import SENSORS
 
 ASSET_MODULES = [reference, corpus, members, policy, synthetic, judge, teachers, student, summaries, ranking_eval,
-                 retrieval_model, retrieval, retrieval_eval]
+                 retrieval_model, retrieval, retrieval_eval, query_engine]
 CHECK_MODULES = [corpus_checks, policy, synthetic, judge, teachers, student, summaries, ranking_eval, retrieval_model,
-                 retrieval, retrieval_eval]
+                 retrieval, retrieval_eval, query_engine]
 
 corpus_job = dg.define_asset_job(
     "corpus_job",
@@ -43,8 +43,8 @@ labels_job = dg.define_asset_job(
 )
 main_job = dg.define_asset_job(
     "main_job",
-    selection=dg.AssetSelection.groups("corpus", "labels", "models", "retrieval"),
-    description="Everything, corpus to retrieval_eval, on the configured profile.",
+    selection=dg.AssetSelection.groups("corpus", "labels", "models", "retrieval", "query"),
+    description="Everything, corpus to retrieval_eval and the query engine's tables, on the configured profile.",
 )
 MAIN_JOB = main_job
 

@@ -13,12 +13,18 @@ from jobsearch.ranking.evaluation import EvalSets
 from resources import Warehouse
 
 
-def load_job_policy(warehouse: Warehouse) -> tuple[Policy, str]:
-    """The parsed job-search policy and the sha256 of its file; refuses a policy that did not parse."""
-    row = warehouse.read_table("policy_job_search").iloc[0]
+def load_policy(warehouse: Warehouse, name: str) -> tuple[Policy, str]:
+    """A parsed policy ("job_search", "people_search") and the sha256 of its file; refuses a policy that did
+    not parse."""
+    row = warehouse.read_table(f"policy_{name}").iloc[0]
     if not row["ok"]:
-        raise ValueError(f"the job_search policy does not parse: {row['error']}")
+        raise ValueError(f"the {name} policy does not parse: {row['error']}")
     return Policy.model_validate(json.loads(row["policy_json"])), row["sha256"]
+
+
+def load_job_policy(warehouse: Warehouse) -> tuple[Policy, str]:
+    """The parsed job-search policy and the sha256 of its file."""
+    return load_policy(warehouse, "job_search")
 
 
 def eval_sets(warehouse: Warehouse) -> EvalSets:

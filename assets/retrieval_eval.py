@@ -5,7 +5,9 @@ No reference is graded by the relevance teacher that trained the retriever. Gold
 queries are scored against the annotators' labels (Good = grade 3+; an unlabelled posting counts as not
 Good, so these recalls are lower bounds). Held-out synthetic queries: each method retrieves its top 100,
 the union is graded by the judge (pooling, as in TREC). Title matching (O*NET alternate/reported titles
-retrieving their occupation) needs no grader at all.
+retrieving their occupation) needs no grader at all. The router's hybrid mode (BM25 and the served
+bi-encoder fused by reciprocal rank) is measured beside each of its two inputs, with paired tests on
+the golden test split (table retrieval_eval_claims).
 """
 
 import dagster as dg
@@ -18,11 +20,11 @@ from assets.metadata import md_table
 from jobsearch.labels.policy import query_date
 from jobsearch.labels.synthetic import posting_text
 from jobsearch.ranking.evaluation import load_ranker
-from jobsearch.ranking.metrics import bootstrap_interval, dcg
+from jobsearch.ranking.metrics import bootstrap_interval, dcg, paired_test
 from jobsearch.retrieval.documents import embedding_text, filter_columns
 from jobsearch.retrieval.embeddings import RETRIEVAL_MODEL, Embedder, stable_id
 from jobsearch.retrieval.flat_index import FlatIndex
-from jobsearch.retrieval.lexical import BM25Index
+from jobsearch.retrieval.lexical import RRF_K, BM25Index, reciprocal_rank_fusion
 from jobsearch.retrieval.title_matching import title_matching_accuracy, title_queries
 from jobsearch.retrieval.training import MONITOR_K, TeacherGrades, top_k
 from jobsearch.retrieval.vector_table import read_table, sync_vectors, table_model
@@ -58,6 +60,16 @@ def _per_query(ranked: np.ndarray, pools: list[list[int]], grades: list[np.ndarr
                      "recall_at_100": len(set(row[:MONITOR_K].tolist()) & good) / len(good) if good else np.nan,
                      "ndcg_at_10": pooled_ndcg(row, pool, np.asarray(gs, dtype=float)) if len(pool) else np.nan})
     return pd.DataFrame(rows)
+
+
+def _fused(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise reciprocal rank fusion of two ranked position arrays (-1 = nothing), padded with -1."""
+    out = np.full((len(a), MONITOR_K), -1, dtype=np.int64)
+    for i, (x, y) in enumerate(zip(a, b)):
+        fused = [d for d, _ in reciprocal_rank_fusion([int(v) for v in x if v >= 0], [int(v) for v in y if v >= 0],
+                                                      limit=MONITOR_K)]
+        out[i, :len(fused)] = fused
+    return out
 
 
 def _summary(values: pd.DataFrame, seed: int) -> dict:
@@ -117,6 +129,9 @@ def retrieval_eval(context: AssetExecutionContext, config: RetrievalEvalConfig, 
     keys, _ = FlatIndex.load(vectors.index_dir("jobs")).search(served.queries(texts), MONITOR_K)
     served_name = f"{served.name.split('/')[0]}{SERVED}"
     retrieved[served_name] = np.vectorize(lambda k: position.get(int(k), -1))(keys)
+    # the router's hybrid mode: BM25 and the served bi-encoder fused by reciprocal rank
+    hybrid_name = f"hybrid (RRF k={RRF_K}: BM25 + {served_name})"
+    retrieved[hybrid_name] = _fused(retrieved[bm25], retrieved[served_name])
 
     n_synth = len(synthetic)
     # synthetic held-out queries: every method's top 100 pooled and graded by the judge
@@ -131,7 +146,7 @@ def retrieval_eval(context: AssetExecutionContext, config: RetrievalEvalConfig, 
     golden_pools = [labelled.loc[labelled["query_id"] == q, "posting_id"].map(row_of).tolist() for q in golden_queries["query_id"]]
     golden_grades = [labelled.loc[labelled["query_id"] == q, "grade"].to_numpy(dtype=float) for q in golden_queries["query_id"]]
 
-    rows = []
+    rows, golden_ndcg = [], {}
     for method, ranked in retrieved.items():
         per_synth = _per_query(ranked[:n_synth], pools, pool_grades, GOOD).assign(query_type=synthetic["query_type"].to_numpy())
         reference = f"synthetic held-out (pools graded by {config.grader})"
@@ -140,11 +155,16 @@ def retrieval_eval(context: AssetExecutionContext, config: RetrievalEvalConfig, 
             rows.append({"method": method, "reference": reference, "query_type": t, **_summary(part, sizes.seed)})
         per_golden = _per_query(ranked[n_synth:], golden_pools, golden_grades, 3).assign(
             split=golden_queries["split"].to_numpy())
+        golden_ndcg[method] = per_golden.loc[per_golden["split"] == "test", "ndcg_at_10"].to_numpy()
         for split, part in per_golden.groupby("split"):
             rows.append({"method": method, "reference": f"golden {split} (annotator labels)", "query_type": "all",
                          **_summary(part, sizes.seed)})
     table = pd.DataFrame(rows)
     warehouse.write_table("retrieval_eval", table)
+    claims = pd.DataFrame([{"claim": f"{hybrid_name} vs {other}", "reference": "golden test NDCG@10 of the labelled pool",
+                            **paired_test(golden_ndcg[hybrid_name], golden_ndcg[other])}
+                           for other in (bm25, served_name, base_name)])
+    warehouse.write_table("retrieval_eval_claims", claims)
 
     titles = title_queries(warehouse.read_table("occupation_titles"), config.title_queries, sizes.seed)
     occupations = warehouse.read_table("occupations", ["onet_code", "title"])
@@ -163,6 +183,7 @@ def retrieval_eval(context: AssetExecutionContext, config: RetrievalEvalConfig, 
         "retrieval_quality": md_table(overall),
         "recall_at_100_by_query_type": md_table(by_type),
         "title_matching": md_table(matching),
+        "hybrid_paired_tests": md_table(claims),
         **{f"recall_at_100[{r.method} | {r.reference}]": r.recall_at_100 for r in overall.itertuples()},
     })
 

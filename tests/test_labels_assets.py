@@ -250,15 +250,18 @@ def test_retrieval_model_trains_with_the_teacher_and_feeds_embeddings_index_and_
     with duckdb.connect(resources["warehouse"].path, read_only=True) as con:
         table = con.execute("SELECT * FROM retrieval_eval WHERE query_type = 'all'").df()
         titles = con.execute("SELECT * FROM retrieval_title_matching").df()
+        claims = con.execute("SELECT * FROM retrieval_eval_claims").df()
+    hybrid = "hybrid (RRF k=60: BM25 + retrieval_model (job_index))"
     methods = ["BM25 (bi-encoder fields)", "all-minilm-l6-v2 (off the shelf)", "retrieval_model (job_index)"]
     references = {"synthetic held-out (pools graded by judge)", "golden dev (annotator labels)",
                   "golden test (annotator labels)"}
-    assert set(table["reference"]) == references and len(table) == 9
-    assert sorted(table.loc[table["reference"] == "golden test (annotator labels)", "method"]) == methods
+    assert set(table["reference"]) == references and len(table) == 12
+    assert sorted(table.loc[table["reference"] == "golden test (annotator labels)", "method"]) == sorted([*methods, hybrid])
+    assert len(claims) == 3 and claims["claim"].str.startswith(hybrid).all() and claims["p_value"].between(0, 1).all()
     assert (table["queries"] > 0).all()
     assert table["ndcg_at_10"].dropna().between(0, 1).all()
     assert ((table["ndcg_at_10_low"] <= table["ndcg_at_10"]) | table["ndcg_at_10"].isna()).all()
-    assert sorted(titles["method"]) == methods[1:] and titles["accuracy_at_1"].le(titles["accuracy_at_5"]).all()
+    assert sorted(titles["method"]) == sorted(methods[1:]) and titles["accuracy_at_1"].le(titles["accuracy_at_5"]).all()
     assert (titles["queries"] == 600).all() and "retrieval_keeps_title_semantics" in checks
     # the tiny grader may find no pooled posting Good: recall is then undefined (NaN), never a made-up number
     defined = table["queries_with_good"] > 0
