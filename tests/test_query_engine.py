@@ -4,6 +4,8 @@ Everything runs on the shipped data (the real gazetteer and O*NET taxonomy) and 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -275,3 +277,103 @@ def test_labelled_parse_set_and_the_rule_engine_on_it(engine):
     assert report["accuracy"]["intent"] >= 0.93 and report["accuracy"]["route"] >= 0.95
     assert report["micro"]["f1"] >= 0.85
     assert report["fields"]["min_pay_usd"]["f1"] >= 0.95 and report["fields"]["remote_mode"]["f1"] >= 0.95
+
+
+# --------------------------------------------------------------------------------------------
+# The search path: parse -> filters -> flat / lexical / hybrid -> people utility
+
+
+def _postings_frame():
+    from jobsearch.retrieval.documents import filter_columns
+
+    rows = [
+        ("li-1", "Senior Software Engineer", "Stripe", "41860", "MID_SENIOR", "FULL_TIME", True, 210e3),
+        ("li-2", "Software Engineer", "Acme Staffing Solutions", "41860", "MID_SENIOR", "FULL_TIME", False, 180e3),
+        ("li-3", "Registered Nurse ICU", "Mass General", "14460", "ENTRY", "FULL_TIME", False, 95e3),
+        ("li-4", "Backend Software Engineer Kubernetes", "Globex", "42660", "MID_SENIOR", "CONTRACT", True, 160e3),
+        ("li-5", "Cashier", "Walmart", "41860", "ENTRY", "PART_TIME", False, 30e3),
+        ("li-3904817152", "Software Engineer Intern", "Stripe", "42660", "INTERNSHIP", "INTERNSHIP", False, np.nan),
+    ]
+    frame = pd.DataFrame(rows, columns=["posting_id", "title", "company_name", "metro_id", "seniority", "work_type",
+                                        "remote", "salary_med_usd"])
+    frame["company_id"] = frame["company_name"].str.lower().str.replace(" ", "-")
+    frame["industry"] = "x"
+    frame["listed_at"] = pd.Timestamp("2024-04-15")
+    frame["expires_at"] = pd.Timestamp("2024-05-15")
+    return frame, filter_columns(frame)
+
+
+def test_search_path_filters_routes_and_fuses(engine, tmp_path):
+    import lancedb
+
+    from jobsearch.query.search import EmployerIds, Searcher
+    from jobsearch.retrieval.embeddings import Embedder, stable_id
+    from jobsearch.retrieval.flat_index import FlatIndex
+    from jobsearch.retrieval.lexical import LexicalTable
+
+    frame, columns = _postings_frame()
+    embedder = Embedder.from_base("all-minilm-l6-v2")
+    texts = (frame["title"] + " at " + frame["company_name"]).tolist()
+    keys = np.array([stable_id(p) for p in frame["posting_id"]])
+    index = FlatIndex.from_arrays(keys, embedder.items(texts), {c: columns[c].to_numpy() for c in columns})
+    lexical = LexicalTable.build(lancedb.connect(str(tmp_path)), "posting_lexical", "posting_id",
+                                 frame["posting_id"].tolist(), texts, columns)
+    from jobsearch.corpus.companies import normalize_company
+
+    employers = EmployerIds.from_table(pd.DataFrame({
+        "company_id": frame["company_id"], "normalized": frame["company_name"].map(normalize_company),
+        "employer_class": ["staffing" if "Staffing" in n else "direct" for n in frame["company_name"]]}))
+    searcher = Searcher(engine, embedder.queries, index, dict(zip(keys.tolist(), frame["posting_id"])),
+                        datetime(2024, 4, 20), lexical=lexical, employers=employers)
+
+    found = searcher.search("software engineer jobs in San Francisco, no staffing agencies", k=10)
+    # SF metro and no staffing agency are strict; the occupation ranks (the index has no occupation column)
+    assert found.route == "semantic" and [h.id for h in found.hits] == ["li-1", "li-5"]
+    remote = searcher.search("remote software engineer jobs", k=10)
+    assert {h.id for h in remote.hits} <= {"li-1", "li-4"} and remote.hits
+    quoted = searcher.search('"kubernetes" jobs', k=10)
+    assert quoted.route == "lexical" and [h.id for h in quoted.hits] == ["li-4"]
+    hybrid = searcher.search("software engineer", k=10, mode="hybrid")
+    assert hybrid.route == "hybrid" and any(set(h.sources) == {"lexical", "semantic"} for h in hybrid.hits)
+    assert [h.id for h in searcher.search("job 3904817152", k=3).hits] == ["li-3904817152"]  # an id: the item
+    not_stripe = searcher.search("software engineer jobs not at Stripe", k=10)
+    assert not {"li-1", "li-3904817152"} & {h.id for h in not_stripe.hits} and not_stripe.hits
+    assert set(found.timings_ms) >= {"parse", "semantic"}
+    with pytest.raises(ValueError, match="mode"):
+        searcher.search("nurse", mode="fuzzy")
+
+
+def test_people_search_path_reports_degree_and_reasons(engine):
+    from jobsearch.labels.policy import load_policy
+    from jobsearch.query.people import PeopleRanker
+    from jobsearch.query.search import Searcher
+    from jobsearch.retrieval.documents import profile_filter_columns, profile_text
+    from jobsearch.retrieval.embeddings import Embedder, stable_id
+    from jobsearch.retrieval.flat_index import FlatIndex
+
+    seattle = engine.parse("data engineers in Seattle").places[0]
+    code = engine.parse("data engineers in Seattle").occupation.onet_codes[0]
+    people = pd.DataFrame([
+        {"member_id": "me", "name": "Searcher One", "current_title": "Analyst", "onet_code": "13-2051.00"},
+        {"member_id": "m1", "name": "Ana Diaz", "current_title": "Data Engineer", "onet_code": code},
+        {"member_id": "m2", "name": "Bo Chen", "current_title": "Data Engineer", "onet_code": code},
+        {"member_id": "m3", "name": "Cy Park", "current_title": "Cashier", "onet_code": "41-2011.00"},
+    ]).assign(headline=lambda f: f["current_title"], summary="", skills=[[] for _ in range(4)], seniority="MID_SENIOR",
+              current_company_id="acme", current_company_name="Acme", industry="x", city_id=seattle.id,
+              metro_id=seattle.metro_id, state_code="WA", open_to_remote=False, desired_salary_usd=np.nan)
+    embedder = Embedder.from_base("all-minilm-l6-v2")
+    columns = profile_filter_columns(people)
+    keys = np.array([stable_id(m) for m in people["member_id"]])
+    index = FlatIndex.from_arrays(keys, embedder.items([profile_text(m) for m in people.to_dict("records")]),
+                                  {c: columns[c].to_numpy() for c in columns})
+    edges = pd.DataFrame({"src": ["me", "m1", "me"], "dst": ["m1", "m2", "m3"]})  # m1: 1st, m2: 2nd, m3: 1st
+    searcher = Searcher(engine, embedder.queries, index, dict(zip(keys.tolist(), people["member_id"])),
+                        datetime(2024, 4, 20), network=NetworkExpander(edges, {}),
+                        profiles=people, people=PeopleRanker(load_policy("policies/people_search.md"), weight=0.3))
+    result = searcher.search("data engineers in Seattle", member_id="me", k=5)
+    assert result.query.intent is Intent.PEOPLE and "people" in result.timings_ms
+    order = [h.id for h in result.hits]
+    assert "me" not in order and order.index("m2") < order.index("m3") and order.index("m1") < order.index("m3")
+    by_id = {h.id: h for h in result.hits}
+    assert (by_id["m1"].degree, by_id["m2"].degree, by_id["m3"].degree) == (1, 2, 1)
+    assert any("works as Data Engineer" in r for r in by_id["m1"].reasons)

@@ -79,28 +79,3 @@ def profile_filter_columns(members: pd.DataFrame) -> pd.DataFrame:
         "listed_at": np.full(n, -1, dtype=np.int64),
         "expires_at": np.full(n, -1, dtype=np.int64),
     })
-
-
-def query_filters(intent, as_of):
-    """The strict index filters (`jobsearch.retrieval.flat_index.Filters`) a parsed query
-    (`jobsearch.query.constraints.QueryIntent`) implies on the columns `filter_columns` writes: seniority,
-    employment type, pay floor, first-listed date and city/metro places. State-level places, remote and
-    employers are left to ranking here (the query engine decides which become strict)."""
-    from jobsearch.retrieval.flat_index import Filters
-
-    ranks = {SENIORITY_RANK[s] for s in intent.seniority if s in SENIORITY_RANK}
-    codes = {w: i for i, w in enumerate(WORK_TYPES)}
-    metros = {stable_id(str(p.metro_id)) for p in intent.locations if getattr(p, "level", None) in ("city", "metro")
-              and p.metro_id}
-    listed_after = None
-    if intent.posted_within_days is not None:
-        start = pd.Timestamp(as_of) - pd.Timedelta(days=intent.posted_within_days)
-        listed_after = int((start - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1))
-    return Filters(
-        seniority_in=ranks or None,
-        work_type_in={codes[w] for w in intent.work_types if w in codes} or None,
-        work_type_not_in={codes[w] for w in intent.exclude_work_types if w in codes} or None,
-        geo_in=metros if metros and len(metros) == len(intent.locations) else None,
-        min_salary=intent.min_salary_usd,
-        listed_after=listed_after,
-    )
