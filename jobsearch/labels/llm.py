@@ -9,11 +9,17 @@
 Both share the chat formatting and the grade read-out: a grading prompt ends with the assistant
 turn opened at "Grade: ", and the grade is read from the next-token log-probabilities of the five
 digit tokens "0".."4", renormalised into a distribution (a soft label, not an argmax).
+
+`generate(..., json_schema=schema)` asks for one JSON object: vLLM constrains decoding to the schema
+(structured outputs); transformers cannot, so it opens the answer at "{", stops when the object
+closes and returns the raw text for the caller to extract (`first_json_object`) and validate.
+`max_time_s` bounds a transformers generation (vLLM's offline API has no per-request limit).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +35,8 @@ GRADE_PREFIX = "Grade: "
 class LanguageModel(Protocol):
     name: str
 
-    def generate(self, prompts: Sequence[str], max_tokens: int = 32, temperature: float = 0.7) -> list[str]: ...
+    def generate(self, prompts: Sequence[str], max_tokens: int = 32, temperature: float = 0.7,
+                 json_schema: dict | None = None, max_time_s: float | None = None) -> list[str]: ...
 
     def grade(self, prompts: Sequence[str]) -> np.ndarray: ...
 
@@ -101,6 +108,58 @@ def clean_generation(text: str) -> str:
     return line.strip().strip('"').strip("'").strip()
 
 
+def json_object_end(text: str) -> int:
+    """Index just past the first complete top-level {...} in `text` (braces inside strings do not
+    count), or -1 when no object has closed yet."""
+    depth, in_string, escaped, started = 0, False, False, False
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"' and started:
+            in_string = True
+        elif ch == "{":
+            depth, started = depth + 1, True
+        elif ch == "}" and started:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1
+
+
+def first_json_object(text: str) -> dict | None:
+    """The first JSON object in `text` ("... {"a": 1} ..." -> {"a": 1}), or None when there is none
+    or it does not decode."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    end = json_object_end(text[start:])
+    if end < 0:
+        return None
+    try:
+        value = json.loads(text[start:start + end])
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _json_object_closed(tokenizer, prompt_len: int, prefix: str):
+    """A transformers stopping criterion: True per row once its generated text closed a JSON object."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class JsonObjectClosed(StoppingCriteria):
+        def __call__(self, input_ids, scores, **kwargs):
+            texts = tokenizer.batch_decode(input_ids[:, prompt_len:], skip_special_tokens=True)
+            return torch.tensor([json_object_end(prefix + t) >= 0 for t in texts], device=input_ids.device)
+
+    return JsonObjectClosed()
+
+
 class TransformersLM:
     """A causal LM through transformers, batched with left padding."""
 
@@ -122,22 +181,29 @@ class TransformersLM:
         self.seed = seed
         self._grade_ids = grade_token_ids(self.tokenizer)
 
-    def generate(self, prompts: Sequence[str], max_tokens: int = 32, temperature: float = 0.7) -> list[str]:
+    def generate(self, prompts: Sequence[str], max_tokens: int = 32, temperature: float = 0.7,
+                 json_schema: dict | None = None, max_time_s: float | None = None) -> list[str]:
+        """One cleaned line per prompt; with `json_schema`, the raw answer opened at "{" and stopped
+        once the object closes (not constrained: validate it). `max_time_s` stops generation early."""
         import torch
+        from transformers import StoppingCriteriaList
 
         torch.manual_seed(self.seed)
+        prefix = "{" if json_schema is not None else ""
         outputs: list[str] = []
         for start in range(0, len(prompts), self.batch_size):
-            batch = [chat(self.tokenizer, p) for p in prompts[start : start + self.batch_size]]
+            batch = [chat(self.tokenizer, p, prefix) for p in prompts[start : start + self.batch_size]]
             enc = self.tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
+            prompt_len = enc["input_ids"].shape[1]
+            stop = StoppingCriteriaList([_json_object_closed(self.tokenizer, prompt_len, prefix)]) if prefix else None
             with torch.no_grad():
                 out = self.model.generate(
                     **enc, max_new_tokens=max_tokens, do_sample=temperature > 0,
                     temperature=temperature if temperature > 0 else None, top_p=0.95 if temperature > 0 else None,
-                    pad_token_id=self.tokenizer.pad_token_id,
+                    pad_token_id=self.tokenizer.pad_token_id, stopping_criteria=stop, max_time=max_time_s,
                 )
-            new = out[:, enc["input_ids"].shape[1]:]
-            outputs += [clean_generation(t) for t in self.tokenizer.batch_decode(new, skip_special_tokens=True)]
+            texts = self.tokenizer.batch_decode(out[:, prompt_len:], skip_special_tokens=True)
+            outputs += [prefix + t for t in texts] if prefix else [clean_generation(t) for t in texts]
         return outputs
 
     def grade(self, prompts: Sequence[str]) -> np.ndarray:
@@ -168,11 +234,18 @@ class VllmLM:
         self._grade_ids = grade_token_ids(self.tokenizer)
         self.seed = seed
 
-    def generate(self, prompts: Sequence[str], max_tokens: int = 32, temperature: float = 0.7) -> list[str]:
+    def generate(self, prompts: Sequence[str], max_tokens: int = 32, temperature: float = 0.7,
+                 json_schema: dict | None = None, max_time_s: float | None = None) -> list[str]:
+        """One cleaned line per prompt; with `json_schema`, the raw text decoded under the schema.
+        `max_time_s` is not enforced here (the offline API has no per-request time limit)."""
         from vllm import SamplingParams
 
-        params = SamplingParams(max_tokens=max_tokens, temperature=temperature, top_p=0.95, seed=self.seed)
+        constraint = _vllm_json_constraint(json_schema) if json_schema is not None else {}
+        params = SamplingParams(max_tokens=max_tokens, temperature=temperature, top_p=0.95, seed=self.seed,
+                                **constraint)
         outputs = self.llm.generate([chat(self.tokenizer, p) for p in prompts], params, use_tqdm=False)
+        if json_schema is not None:
+            return [o.outputs[0].text.strip() for o in outputs]
         return [clean_generation(o.outputs[0].text) for o in outputs]
 
     def grade(self, prompts: Sequence[str]) -> np.ndarray:
@@ -188,6 +261,19 @@ class VllmLM:
             probs = np.exp(values - values.max())
             rows.append(probs / probs.sum())
         return np.asarray(rows)
+
+
+def _vllm_json_constraint(schema: dict) -> dict:
+    """SamplingParams keyword that constrains decoding to a JSON schema, for the installed vLLM:
+    `structured_outputs=StructuredOutputsParams(json=...)` (recent releases; the only form since 0.12),
+    else `guided_decoding=GuidedDecodingParams(json=...)` (older releases)."""
+    try:
+        from vllm.sampling_params import StructuredOutputsParams
+    except ImportError:
+        from vllm.sampling_params import GuidedDecodingParams
+
+        return {"guided_decoding": GuidedDecodingParams(json=schema)}
+    return {"structured_outputs": StructuredOutputsParams(json=schema)}
 
 
 def load_language_model(backend: str, model: str, cache_dir: str | Path, device: str = "cpu",
