@@ -101,7 +101,6 @@ class QueryEngine:
         self.parser = parser
         self.first_names = frozenset(n.lower() for n in first_names)
         self._cached = lru_cache(maxsize=100_000)(self._parse)
-        self._populations: dict[str, int] | None = None
 
     def parse(self, text: str, member_id: str | None = None) -> ParsedQuery:
         if not isinstance(text, str) or not text.strip():
@@ -130,7 +129,7 @@ class QueryEngine:
                          or found.posted_within_days or found.skills)
         others = bool(places) or non_place
         # a name like "Marcus Oneill" can read as two small towns: towns alone do not make a query resolved
-        towns_only = bool(places) and all(p.level == "city" and self._population(p.id) < SMALL_TOWN_POPULATION
+        towns_only = bool(places) and all(p.level == "city" and self.parser.city_population(p.id) < SMALL_TOWN_POPULATION
                                           for p in places)
         resolved = bool(found.title or found.companies or found.seniority or non_place or (places and not towns_only))
         kind = intents.classify(
@@ -165,12 +164,6 @@ class QueryEngine:
             skills=skills, lexical_terms=kind.lexical_terms,
             soft_text=soft or " ".join(masked.split()) or text, unresolved=unresolved, backend=self.backend,
         )
-
-    def _population(self, city_id: str) -> int:
-        if self._populations is None:
-            cities = self.parser.gazetteer.cities
-            self._populations = dict(zip(cities["city_id"].astype(str), cities["population"].astype(int)))
-        return self._populations.get(city_id, 0)
 
     @staticmethod
     def _skills(text: str, found, places: list[Place], companies: list[str]) -> list[str]:

@@ -122,6 +122,10 @@ class QueryParser:
         self._places = PlaceFinder(gazetteer, self._titles.role_nouns)
         self._cache: dict[str, QueryIntent] = {}
 
+    def city_population(self, city_id: str | None) -> int:
+        """A gazetteer city's population (0 when unknown)."""
+        return self._places.population(city_id)
+
     def parse(self, text: str) -> QueryIntent:
         """Parse one query."""
         return self.parse_many([text])[0]

@@ -104,6 +104,10 @@ class PlaceFinder:
         cities = gazetteer.cities
         self._city_population: dict[str, int] = dict(zip(cities["city_id"], cities["population"].astype(int)))
 
+    def population(self, city_id: str | None) -> int:
+        """A gazetteer city's population (0 when unknown)."""
+        return self._city_population.get(city_id or "", 0)
+
     def candidates(self, text: str, claims: Claims, skills: list[SkillSpan]) -> list[PlaceSpan]:
         """Places the gazetteer finds in free text, minus same-named cities abroad, skills not
         introduced by "in"/"near" ("using Snowflake" is a skill, "in Snowflake, AZ" a place),
@@ -126,7 +130,7 @@ class PlaceFinder:
         word = text[start:end]
         if geo.level != "city" or not word.isalpha() or _LOCATIVE_BEFORE_RE.search(text[:start]):
             return False
-        if self._city_population.get(geo.city_id or "", 0) >= SMALL_TOWN_POPULATION:
+        if self.population(geo.city_id) >= SMALL_TOWN_POPULATION:
             return False
         following = re.match(r"\s+([A-Za-z]+)", text[end:])
         return singular(word.lower()) in self.role_nouns or (
